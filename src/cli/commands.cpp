@@ -1,0 +1,155 @@
+#include "cli/commands.hpp"
+
+#include "cli/migrate.hpp"
+#include "cli/run.hpp"
+#include "core/conninfo.hpp"
+#include "core/log.hpp"
+
+#include <iostream>
+#include <optional>
+
+namespace scpipe::cli {
+
+namespace {
+
+constexpr std::string_view default_config_path = "config/scpipe.toml";
+
+constexpr std::string_view common_options = R"(Options:
+  --config FILE   configuration file (default: config/scpipe.toml; when that default is
+                  missing, built-in defaults apply). SCPIPE_<SECTION>_<KEY> variables
+                  override any key, e.g. SCPIPE_DATABASE_URL.
+  --help          this help
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad configuration.
+)";
+
+void print_usage(std::ostream& out) {
+  out << "Usage: scpipe <command> [--config FILE] [ARGS...]\n\n"
+         "scpipe feeds a PostgreSQL analytics warehouse: user documents and CRM exports through\n"
+         "an SCD type-2 ETL, user events from ZeroMQ producers.\n\nCommands:\n";
+  for (const auto& cmd : commands()) {
+    std::string head{cmd.name};
+    if (!cmd.synopsis.empty())
+      head += " " + std::string{cmd.synopsis};
+    out << "  " << head << std::string(head.size() < 22 ? 22 - head.size() : 1, ' ') << cmd.summary;
+    if (!cmd.run)
+      out << " [not implemented yet: " << cmd.pending << "]";
+    out << '\n';
+  }
+  out << "\nRun 'scpipe <command> --help' for a command's details.\n\n" << common_options;
+}
+
+void print_command_help(const command& cmd, std::ostream& out) {
+  out << "Usage: scpipe " << cmd.name << " [--config FILE]";
+  if (!cmd.synopsis.empty())
+    out << ' ' << cmd.synopsis;
+  out << "\n\n" << cmd.summary << ".\n";
+  if (!cmd.details.empty())
+    out << '\n' << cmd.details;
+  if (!cmd.run)
+    out << "\nNot implemented yet: " << cmd.pending << ". Running it exits with 1.\n";
+  out << '\n' << common_options;
+}
+
+const command* find_command(std::string_view name) {
+  for (const auto& cmd : commands())
+    if (cmd.name == name)
+      return &cmd;
+  return nullptr;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "scpipe: " << message << " (see 'scpipe --help')\n";
+  return exit_usage;
+}
+
+} // namespace
+
+const std::vector<command>& commands() {
+  static const std::vector<command> all = {
+      {"run", "", "the service: supervisor and all actors, in the foreground until SIGINT/SIGTERM",
+       "Starts the supervisor, which starts its actors in dependency order and restarts a failed\n"
+       "one with exponential backoff (supervisor.* keys). SIGINT or SIGTERM stops the actors in\n"
+       "reverse order, letting each drain (exit 0); a second signal exits at once (exit 1). Past\n"
+       "the restart intensity the process stops and exits 1. Logs are JSON lines on stderr.\n"
+       "The event stream and the ETL scheduler are not among the actors yet (their issues).\n",
+       0, 0, run_command, ""},
+      {"migrate", "", "applies the sql/ migrations in order, once each; safe to repeat",
+       "Each pending migration runs in its own transaction together with its row in\n"
+       "scpipe.schema_migrations, so a failing one leaves nothing half-applied. Concurrent runs\n"
+       "are serialised by an advisory lock. Prints the migrations applied.\n",
+       0, 0, migrate_command, ""},
+      {"load-users", "FILE...",
+       "user documents (JSON array or NDJSON) into staging.sc_user_document", "", 1, -1, nullptr,
+       "the user-dimension issue"},
+      {"load-crm", "FILE...", "CRM CSV export into staging.crm_customer", "", 1, -1, nullptr,
+       "the user-dimension issue"},
+      {"etl", "", "one user-ETL run now; prints inserted / changed / unchanged", "", 0, 0, nullptr,
+       "the user-dimension issue"},
+      {"publish", "FILE...", "sends events to a running service, waits for every reply", "", 1, -1,
+       nullptr, "the event-stream issue"},
+      {"seed", "", "the seed job: migrate, load seed/ users and CRM, ETL, publish seed/ events", "",
+       0, 0, nullptr, "the main-job issue"},
+      {"report", "", "the analysts' first-week-login report (HTML with SVG charts, plus CSV)", "",
+       0, 0, nullptr, "the main-job issue"},
+  };
+  return all;
+}
+
+int main(int argc, char** argv) {
+  std::optional<std::string> config_path;
+  std::vector<std::string> positional;
+  bool help = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg == "--help" || arg == "-h") {
+      help = true;
+    } else if (arg == "--config") {
+      if (i + 1 == argc)
+        return usage_error("--config needs a file");
+      config_path = argv[++i];
+    } else if (arg.starts_with("--config=")) {
+      config_path = std::string{arg.substr(9)};
+    } else if (arg == "--") {
+      for (++i; i < argc; ++i)
+        positional.emplace_back(argv[i]);
+    } else if (arg.starts_with("-") && arg != "-") {
+      return usage_error("unknown option '" + std::string{arg} + "'");
+    } else {
+      positional.emplace_back(arg);
+    }
+  }
+  if (positional.empty()) {
+    print_usage(help ? std::cout : std::cerr);
+    return help ? exit_success : exit_usage;
+  }
+  const auto* cmd = find_command(positional.front());
+  if (!cmd)
+    return usage_error("unknown command '" + positional.front() + "'");
+  if (help) {
+    print_command_help(*cmd, std::cout);
+    return exit_success;
+  }
+  positional.erase(positional.begin());
+  auto nargs = static_cast<int>(positional.size());
+  if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args))
+    return usage_error(std::string{cmd->name} + " takes "
+                       + (cmd->synopsis.empty() ? "no arguments" : std::string{cmd->synopsis}));
+  if (!cmd->run) {
+    std::cerr << "scpipe " << cmd->name << ": not implemented yet (" << cmd->pending << ")\n";
+    return exit_failure;
+  }
+  auto loaded = load_config(config_path.value_or(std::string{default_config_path}),
+                            config_path.has_value(), process_environment());
+  if (auto* errors = std::get_if<config_errors>(&loaded)) {
+    for (const auto& e : *errors)
+      std::cerr << "scpipe: bad configuration: " << e << '\n';
+    return exit_usage;
+  }
+  invocation inv{std::get<config>(std::move(loaded)), std::move(positional)};
+  log::set_level(*log::parse_level(inv.cfg.log.level));
+  for (auto& secret : conninfo_passwords(inv.cfg.database.url))
+    log::add_secret(std::move(secret));
+  return cmd->run(inv);
+}
+
+} // namespace scpipe::cli

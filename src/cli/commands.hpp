@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/config.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scpipe::cli {
+
+/// Exit codes of every command (inputs-and-cli.md).
+enum exit_code : int {
+  exit_success = 0,
+  exit_failure = 1, ///< runtime failure
+  exit_usage = 2,   ///< bad usage or bad configuration
+};
+
+/// What a command is run with: the validated configuration and its own arguments.
+struct invocation {
+  config cfg;
+  std::vector<std::string> args;
+};
+
+/// One subcommand of the scpipe binary.
+struct command {
+  std::string_view name;
+  /// Arguments after the name, e.g. "FILE...".
+  std::string_view synopsis;
+  /// One line for `scpipe --help`.
+  std::string_view summary;
+  /// The rest of `scpipe <name> --help`.
+  std::string_view details;
+  /// Least and most arguments accepted (-1: no upper bound).
+  int min_args;
+  int max_args;
+  /// Runs the command; nullptr while it is not implemented yet.
+  int (*run)(const invocation&);
+  /// Which issue brings it while `run` is nullptr.
+  std::string_view pending;
+};
+
+/// Every command, in the order `scpipe --help` lists them.
+const std::vector<command>& commands();
+
+/// The whole command line: parses options, loads and validates the configuration, sets up
+/// logging and runs the command. Returns the process exit code.
+int main(int argc, char** argv);
+
+} // namespace scpipe::cli

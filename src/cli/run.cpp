@@ -1,0 +1,105 @@
+#include "cli/run.hpp"
+
+#include "actors/supervisor.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+namespace scpipe::cli {
+
+namespace {
+
+constexpr const char* component = "service";
+
+supervisor_settings supervisor_settings_of(const config& cfg) {
+  supervisor_settings out;
+  const auto& s = cfg.supervisor;
+  out.restart.backoff_initial = std::chrono::milliseconds{s.restart_backoff_initial_ms};
+  out.restart.backoff_max = std::chrono::milliseconds{s.restart_backoff_max_ms};
+  out.restart.max_restarts = static_cast<size_t>(s.max_restarts);
+  out.restart.window = std::chrono::seconds{s.restart_window_s};
+  out.stop_timeout = std::chrono::seconds{s.stop_timeout_s};
+  return out;
+}
+
+bool clean_exit(const caf::error& reason) {
+  return !reason || reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;
+}
+
+} // namespace
+
+std::vector<child_spec> service_children(const config&) {
+  // The event stream (broker listener, batcher, writers) and the ETL scheduler join this list,
+  // in dependency order, as their issues land.
+  return {};
+}
+
+int run_service(const config& cfg, std::vector<child_spec> children) {
+  // Block the stop signals before CAF starts its threads, so they all inherit the mask and only
+  // the watcher thread below receives them (with sigtimedwait), outside any signal handler.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  boost::json::object settings;
+  for (const auto& [key, value] : describe(cfg))
+    settings[key] = value;
+  log::info(component, "starting", {{"config", settings}, {"children", children.size()}});
+
+  caf::actor_system_config sys_cfg;
+  add_error_category(sys_cfg);
+  caf::actor_system sys{sys_cfg};
+  auto sup = sys.spawn(supervisor, supervisor_settings_of(cfg), std::move(children));
+
+  std::atomic<bool> done{false};
+  std::thread watcher{[&] {
+    int received = 0;
+    const timespec tick{0, 100'000'000};
+    while (!done) {
+      siginfo_t info{};
+      auto sig = sigtimedwait(&stop_signals, &info, &tick);
+      if (sig < 0)
+        continue;
+      if (++received == 1) {
+        log::info(component, "signal received; stopping gracefully", {{"signal", strsignal(sig)}});
+        caf::anon_send(sup, stop_atom::value);
+      } else {
+        log::error(component, "second signal while stopping; exiting at once",
+                   {{"signal", strsignal(sig)}});
+        std::_Exit(exit_failure);
+      }
+    }
+  }};
+
+  caf::error reason;
+  {
+    caf::scoped_actor self{sys};
+    self->monitor(sup);
+    self->receive([&](caf::down_msg& msg) { reason = msg.reason; });
+  }
+  done = true;
+  watcher.join();
+  if (clean_exit(reason)) {
+    log::info(component, "stopped");
+    return exit_success;
+  }
+  log::error(component, "stopped after a failure", {{"reason", render(reason)}});
+  return exit_failure;
+}
+
+int run_command(const invocation& inv) {
+  return run_service(inv.cfg, service_children(inv.cfg));
+}
+
+} // namespace scpipe::cli

@@ -1,0 +1,299 @@
+#include "core/config.hpp"
+
+#include "core/conninfo.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace scpipe {
+
+namespace {
+
+// -- the key table: the one place that knows every key, its type, range and doc ---------
+
+/// A value as read from TOML or the environment, before validation.
+using raw_value = std::variant<int64_t, std::string, bool, double>;
+
+struct integer_key {
+  int64_t min;
+  int64_t max;
+  std::function<int64_t&(config&)> field;
+};
+
+struct string_key {
+  std::vector<std::string> choices; ///< empty: any string
+  std::function<std::string&(config&)> field;
+};
+
+struct key_spec {
+  std::string_view section;
+  std::string_view key;
+  std::string_view doc;
+  std::variant<integer_key, string_key> kind;
+};
+
+const std::vector<key_spec>& key_table() {
+  static const std::vector<key_spec> table = {
+      {"database", "url", "libpq connection string or URI; empty: libpq's PG* variables apply",
+       string_key{{}, [](config& c) -> std::string& { return c.database.url; }}},
+      {"database", "connect_timeout_s", "seconds to wait for one connection attempt",
+       integer_key{1, 300, [](config& c) -> int64_t& { return c.database.connect_timeout_s; }}},
+      {"log", "level", "lowest level written",
+       string_key{{"debug", "info", "warn", "error"},
+                  [](config& c) -> std::string& { return c.log.level; }}},
+      {"supervisor", "restart_backoff_initial_ms",
+       "delay before the first restart of a failed actor",
+       integer_key{1, 600000,
+                   [](config& c) -> int64_t& { return c.supervisor.restart_backoff_initial_ms; }}},
+      {"supervisor", "restart_backoff_max_ms", "upper bound of the doubling restart delay",
+       integer_key{1, 3600000,
+                   [](config& c) -> int64_t& { return c.supervisor.restart_backoff_max_ms; }}},
+      {"supervisor", "max_restarts", "restarts tolerated within restart_window_s before giving up",
+       integer_key{0, 10000, [](config& c) -> int64_t& { return c.supervisor.max_restarts; }}},
+      {"supervisor", "restart_window_s", "window over which restarts are counted",
+       integer_key{1, 86400, [](config& c) -> int64_t& { return c.supervisor.restart_window_s; }}},
+      {"supervisor", "stop_timeout_s",
+       "time an actor gets to drain on shutdown before it is killed",
+       integer_key{1, 3600, [](config& c) -> int64_t& { return c.supervisor.stop_timeout_s; }}},
+  };
+  return table;
+}
+
+std::string full_name(const key_spec& spec) {
+  return std::string{spec.section} + "." + std::string{spec.key};
+}
+
+std::string env_name(const key_spec& spec) {
+  std::string out = "SCPIPE_";
+  for (auto part : {spec.section, std::string_view{"_"}, spec.key})
+    for (char ch : part)
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+const key_spec* find_key(std::string_view section, std::string_view key) {
+  for (const auto& spec : key_table())
+    if (spec.section == section && spec.key == key)
+      return &spec;
+  return nullptr;
+}
+
+bool known_section(std::string_view section) {
+  for (const auto& spec : key_table())
+    if (spec.section == section)
+      return true;
+  return false;
+}
+
+std::string describe_raw(const raw_value& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string>)
+          return "string \"" + x + "\"";
+        else if constexpr (std::is_same_v<T, bool>)
+          return x ? "boolean true" : "boolean false";
+        else if constexpr (std::is_same_v<T, int64_t>)
+          return "integer " + std::to_string(x);
+        else
+          return "float " + std::to_string(x);
+      },
+      v);
+}
+
+std::string join(const std::vector<std::string>& xs) {
+  std::string out;
+  for (const auto& x : xs)
+    out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+/// Validates `v` for `spec` and stores it in `cfg`; returns the reason when it does not fit.
+std::optional<std::string> assign(const key_spec& spec, const raw_value& v, config& cfg) {
+  return std::visit(
+      [&](const auto& kind) -> std::optional<std::string> {
+        using K = std::decay_t<decltype(kind)>;
+        if constexpr (std::is_same_v<K, integer_key>) {
+          auto range = "[" + std::to_string(kind.min) + ", " + std::to_string(kind.max) + "]";
+          const auto* i = std::get_if<int64_t>(&v);
+          if (!i)
+            return "must be an integer in " + range + ", got " + describe_raw(v);
+          if (*i < kind.min || *i > kind.max)
+            return "must be in " + range + ", got " + std::to_string(*i);
+          kind.field(cfg) = *i;
+        } else {
+          const auto* s = std::get_if<std::string>(&v);
+          if (!s)
+            return "must be a string, got " + describe_raw(v);
+          if (!kind.choices.empty()
+              && std::find(kind.choices.begin(), kind.choices.end(), *s) == kind.choices.end())
+            return "must be one of " + join(kind.choices) + ", got \"" + *s + "\"";
+          kind.field(cfg) = *s;
+        }
+        return std::nullopt;
+      },
+      spec.kind);
+}
+
+std::optional<raw_value> from_toml(const toml::node& node) {
+  if (auto i = node.as_integer())
+    return raw_value{i->get()};
+  if (auto s = node.as_string())
+    return raw_value{s->get()};
+  if (auto b = node.as_boolean())
+    return raw_value{b->get()};
+  if (auto d = node.as_floating_point())
+    return raw_value{d->get()};
+  return std::nullopt;
+}
+
+/// An environment value is an integer when the key is one and the text is all digits;
+/// otherwise it is a string, and validation says what is wrong.
+raw_value from_env(const key_spec& spec, const std::string& text) {
+  if (std::holds_alternative<integer_key>(spec.kind)) {
+    int64_t out = 0;
+    auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (err == std::errc{} && end == text.data() + text.size() && !text.empty())
+      return out;
+  }
+  return text;
+}
+
+std::string at(std::string_view source, const toml::source_region& where) {
+  return std::string{source} + ":" + std::to_string(where.begin.line);
+}
+
+std::string type_of(const key_spec& spec) {
+  return std::visit(
+      [](const auto& kind) -> std::string {
+        using K = std::decay_t<decltype(kind)>;
+        if constexpr (std::is_same_v<K, integer_key>)
+          return "integer in [" + std::to_string(kind.min) + ", " + std::to_string(kind.max) + "]";
+        else
+          return kind.choices.empty() ? "string" : "one of " + join(kind.choices);
+      },
+      spec.kind);
+}
+
+} // namespace
+
+std::variant<config, config_errors> parse_config(std::string_view toml_text,
+                                                 std::string_view source, const env_map& env) {
+  config cfg;
+  config_errors errors;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    errors.push_back(at(source, e.source()) + ": " + std::string{e.description()});
+    return errors;
+  }
+  for (auto&& [section, node] : root) {
+    auto* table = node.as_table();
+    if (!table || !known_section(section.str())) {
+      errors.push_back(at(source, section.source()) + ": unknown " + (table ? "section [" : "key '")
+                       + std::string{section.str()} + (table ? "]" : "'"));
+      continue;
+    }
+    for (auto&& [key, value] : *table) {
+      auto name = std::string{section.str()} + "." + std::string{key.str()};
+      const auto* spec = find_key(section.str(), key.str());
+      if (!spec) {
+        errors.push_back(at(source, key.source()) + ": unknown key '" + name + "'");
+        continue;
+      }
+      auto raw = from_toml(value);
+      auto problem = raw ? assign(*spec, *raw, cfg)
+                         : std::optional<std::string>{"must be a " + type_of(*spec)};
+      if (problem)
+        errors.push_back(at(source, value.source()) + ": " + name + ": " + *problem);
+    }
+  }
+  for (const auto& spec : key_table()) {
+    auto var = env.find(env_name(spec));
+    if (var == env.end())
+      continue;
+    if (auto problem = assign(spec, from_env(spec, var->second), cfg))
+      errors.push_back("environment " + var->first + ": " + full_name(spec) + ": " + *problem);
+  }
+  // Environment variables for a known section but an unknown key are typos, not someone else's.
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with("SCPIPE_"))
+      continue;
+    bool known = false;
+    bool section_known = false;
+    for (const auto& spec : key_table()) {
+      known = known || env_name(spec) == name;
+      auto prefix = env_name(spec).substr(0, 7 + spec.section.size() + 1);
+      section_known = section_known || name.starts_with(prefix);
+    }
+    if (section_known && !known)
+      errors.push_back("environment " + name + ": unknown configuration key");
+  }
+  if (cfg.supervisor.restart_backoff_max_ms < cfg.supervisor.restart_backoff_initial_ms)
+    errors.push_back(std::string{source} + ": supervisor.restart_backoff_max_ms ("
+                     + std::to_string(cfg.supervisor.restart_backoff_max_ms)
+                     + ") must not be below supervisor.restart_backoff_initial_ms ("
+                     + std::to_string(cfg.supervisor.restart_backoff_initial_ms) + ")");
+  if (!errors.empty())
+    return errors;
+  return cfg;
+}
+
+std::variant<config, config_errors> load_config(const std::string& path, bool required,
+                                                const env_map& env) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in) {
+    if (required)
+      return config_errors{path + ": cannot read configuration file: " + std::strerror(errno)};
+    return parse_config("", path, env);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, env);
+}
+
+env_map process_environment() {
+  env_map out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry{*e};
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos)
+      out.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return out;
+}
+
+std::vector<key_info> config_keys() {
+  std::vector<key_info> out;
+  for (const auto& spec : key_table())
+    out.push_back({full_name(spec), env_name(spec), type_of(spec), std::string{spec.doc}});
+  return out;
+}
+
+std::map<std::string, std::string> describe(const config& cfg) {
+  std::map<std::string, std::string> out;
+  auto copy = cfg;
+  for (const auto& spec : key_table())
+    out[full_name(spec)] = std::visit(
+        [&](const auto& kind) -> std::string {
+          using K = std::decay_t<decltype(kind)>;
+          if constexpr (std::is_same_v<K, integer_key>)
+            return std::to_string(kind.field(copy));
+          else
+            return kind.field(copy);
+        },
+        spec.kind);
+  out["database.url"] = redact_conninfo(cfg.database.url);
+  return out;
+}
+
+} // namespace scpipe

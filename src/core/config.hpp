@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace scpipe {
+
+// -- one typed struct per component; the defaults here are the only ones ----------------
+
+/// [database]: where the warehouse lives.
+struct database_config {
+  /// libpq connection string or URI; empty means libpq's PG* environment variables apply.
+  std::string url = "";
+  /// Seconds to wait for a connection before giving up on an attempt.
+  int64_t connect_timeout_s = 5;
+};
+
+/// [log]: structured JSON lines on standard error.
+struct log_config {
+  /// Lowest level written: debug, info, warn or error.
+  std::string level = "info";
+};
+
+/// [supervisor]: how failed actors are restarted and how the process stops.
+struct supervisor_config {
+  /// Delay before the first restart of a failed child.
+  int64_t restart_backoff_initial_ms = 100;
+  /// Upper bound of the doubling restart delay.
+  int64_t restart_backoff_max_ms = 30000;
+  /// Restarts tolerated within restart_window_s; one more and the process exits non-zero.
+  int64_t max_restarts = 5;
+  /// The window restart intensity is counted over; a child quiet this long starts again at
+  /// the initial backoff.
+  int64_t restart_window_s = 60;
+  /// Time a child gets to drain and stop on shutdown before it is killed.
+  int64_t stop_timeout_s = 30;
+};
+
+/// The whole configuration, validated before anything is spawned.
+struct config {
+  database_config database;
+  log_config log;
+  supervisor_config supervisor;
+};
+
+/// Environment variables as name → value (tests pass their own; production passes environ).
+using env_map = std::map<std::string, std::string, std::less<>>;
+
+/// Every problem found in a configuration, one clear line each, e.g.
+/// "config/scpipe.toml:12: supervisor.max_restarts: must be an integer in [0, 1000], got 5000".
+using config_errors = std::vector<std::string>;
+
+/// Parses configuration text (TOML) named `source` in messages, then applies SCPIPE_<SECTION>_<KEY>
+/// overrides from `env`. Unknown sections and keys, wrong types and out-of-range values are
+/// errors; every one is reported, not just the first.
+std::variant<config, config_errors> parse_config(std::string_view toml_text,
+                                                 std::string_view source, const env_map& env);
+
+/// Reads the file at `path` and parses it as parse_config does. A missing file is an error
+/// when `required`; otherwise the defaults (plus environment) apply.
+std::variant<config, config_errors> load_config(const std::string& path, bool required,
+                                                const env_map& env);
+
+/// The process environment as an env_map.
+env_map process_environment();
+
+/// One documented configuration key: its TOML name, environment variable and description.
+struct key_info {
+  std::string name;    ///< "section.key"
+  std::string env_var; ///< "SCPIPE_SECTION_KEY"
+  std::string type;    ///< "integer", "string" or "one of a, b, c"
+  std::string doc;     ///< what the key is for
+};
+
+/// Every configuration key, in the order config/scpipe.toml lists them.
+std::vector<key_info> config_keys();
+
+/// The configuration rendered as flat "section.key" → value text, with `database.url`'s
+/// password removed (safe to log).
+std::map<std::string, std::string> describe(const config& cfg);
+
+} // namespace scpipe

@@ -1,0 +1,122 @@
+#include "core/log.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <unistd.h>
+#include <vector>
+
+namespace scpipe::log {
+
+namespace {
+
+std::atomic<level> min_level{level::info};
+std::atomic<int> output_fd{2};
+std::mutex secrets_mutex;
+std::vector<std::string> secrets;
+
+/// UTC time with milliseconds, e.g. 2026-11-27T09:31:29.123Z.
+std::string now_utc() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
+  return buf;
+}
+
+void scrub(std::string& line) {
+  std::lock_guard guard{secrets_mutex};
+  for (const auto& secret : secrets)
+    for (auto pos = line.find(secret); pos != std::string::npos; pos = line.find(secret, pos + 4))
+      line.replace(pos, secret.size(), "****");
+}
+
+} // namespace
+
+std::optional<level> parse_level(std::string_view name) {
+  for (auto lvl : {level::debug, level::info, level::warn, level::error})
+    if (name == to_string(lvl))
+      return lvl;
+  return std::nullopt;
+}
+
+const char* to_string(level lvl) {
+  switch (lvl) {
+  case level::debug:
+    return "debug";
+  case level::info:
+    return "info";
+  case level::warn:
+    return "warn";
+  case level::error:
+    return "error";
+  }
+  return "info";
+}
+
+void set_level(level lvl) {
+  min_level = lvl;
+}
+
+void add_secret(std::string secret) {
+  if (secret.empty())
+    return;
+  // Lines are JSON: a secret with quotes or backslashes appears escaped there.
+  auto quoted = boost::json::serialize(boost::json::string{secret});
+  auto escaped = quoted.substr(1, quoted.size() - 2);
+  std::lock_guard guard{secrets_mutex};
+  if (escaped != secret)
+    secrets.push_back(std::move(escaped));
+  secrets.push_back(std::move(secret));
+}
+
+void clear_secrets() {
+  std::lock_guard guard{secrets_mutex};
+  secrets.clear();
+}
+
+void set_output_fd(int fd) {
+  output_fd = fd;
+}
+
+std::string format_line(level lvl, std::string_view component, std::string_view message,
+                        const boost::json::object& fields) {
+  boost::json::object line;
+  line["time"] = now_utc();
+  line["level"] = to_string(lvl);
+  line["component"] = component;
+  line["message"] = message;
+  line["fields"] = fields;
+  auto out = boost::json::serialize(line);
+  scrub(out);
+  out += '\n';
+  return out;
+}
+
+void write(level lvl, std::string_view component, std::string_view message,
+           const boost::json::object& fields) {
+  if (lvl < min_level.load())
+    return;
+  auto line = format_line(lvl, component, message, fields);
+  // One write per line keeps lines whole when several threads log at once.
+  const char* data = line.data();
+  auto left = line.size();
+  while (left > 0) {
+    auto n = ::write(output_fd.load(), data, left);
+    if (n <= 0)
+      return; // nowhere to report a failing log
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+} // namespace scpipe::log

@@ -1,0 +1,51 @@
+#include "db/connection.hpp"
+
+#include "core/conninfo.hpp"
+#include "core/log.hpp"
+
+#include <pqxx/errorhandler>
+#include <pqxx/except>
+#include <pqxx/nontransaction>
+
+namespace scpipe::db {
+
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  for (auto& ch : text)
+    if (ch == '\n')
+      ch = ' ';
+  return text;
+}
+
+class connection::notice_logger : public pqxx::errorhandler {
+public:
+  using pqxx::errorhandler::errorhandler;
+
+  bool operator()(const char msg[]) noexcept override {
+    try {
+      log::warn("database", one_line(msg));
+    } catch (...) {
+      // a notice that cannot be logged is dropped
+    }
+    return false; // handled: libpqxx's default handler would print it raw to stderr
+  }
+};
+
+connection::connection(const database_config& cfg, const std::string& application_name) {
+  auto conninfo = with_parameter(cfg.url, "connect_timeout", std::to_string(cfg.connect_timeout_s));
+  conninfo = with_parameter(conninfo, "application_name", application_name);
+  try {
+    conn_ = std::make_unique<pqxx::connection>(conninfo);
+  } catch (const pqxx::broken_connection& e) {
+    std::string target = cfg.url.empty() ? "the database of the PG* environment variables"
+                                         : redact_conninfo(cfg.url);
+    throw connect_error{"cannot connect to " + target + ": " + one_line(e.what())};
+  }
+  notices_ = std::make_unique<notice_logger>(*conn_);
+  pqxx::nontransaction{*conn_}.exec("set client_min_messages = warning");
+}
+
+connection::~connection() = default;
+
+} // namespace scpipe::db

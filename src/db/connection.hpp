@@ -1,0 +1,45 @@
+#pragma once
+
+#include "core/config.hpp"
+
+#include <pqxx/connection>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace scpipe::db {
+
+/// A connection could not be opened; the message names the (password-free) target and why.
+class connect_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A libpq/libpqxx message on one line (they end in a newline and may span several).
+std::string one_line(std::string text);
+
+/// A database connection whose server notices go to the JSON log instead of raw stderr.
+class connection {
+public:
+  /// Opens a connection for `cfg`: its url (or libpq's PG* variables when empty), with
+  /// connect_timeout and application_name added unless the url sets them, and notices below
+  /// WARNING suppressed. Throws connect_error.
+  explicit connection(const database_config& cfg, const std::string& application_name = "scpipe");
+  ~connection();
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// The libpqxx connection.
+  pqxx::connection& get() {
+    return *conn_;
+  }
+
+private:
+  class notice_logger;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<notice_logger> notices_; ///< declared after conn_: unregisters first
+};
+
+} // namespace scpipe::db

@@ -1,0 +1,67 @@
+#include "support/database.hpp"
+
+#include "db/migrator.hpp"
+
+#include <pqxx/nontransaction>
+
+#include <atomic>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace scpipe::test {
+
+namespace {
+
+/// A connection to the server's maintenance database (PGDATABASE, else "postgres").
+pqxx::connection admin_connection() {
+  try {
+    auto* db = std::getenv("PGDATABASE");
+    return pqxx::connection{std::string{"dbname="} + (db ? db : "postgres")};
+  } catch (const std::exception& e) {
+    throw std::runtime_error{std::string{"integration tests need a PostgreSQL server in the PG* "
+                                         "environment (scripts/test starts one): "}
+                             + e.what()};
+  }
+}
+
+} // namespace
+
+test_database::test_database() {
+  static std::atomic<int> counter{0};
+  name_ = "scpipe_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  auto admin = admin_connection();
+  pqxx::nontransaction tx{admin};
+  tx.exec("drop database if exists " + tx.quote_name(name_));
+  tx.exec("create database " + tx.quote_name(name_));
+}
+
+test_database::~test_database() {
+  try {
+    auto admin = admin_connection();
+    pqxx::nontransaction tx{admin};
+    tx.exec("drop database if exists " + tx.quote_name(name_) + " with (force)");
+  } catch (...) {
+    // a leftover database in a throwaway cluster is harmless
+  }
+}
+
+database_config test_database::config() const {
+  database_config cfg;
+  cfg.url = "dbname=" + name_;
+  return cfg;
+}
+
+std::map<std::string, std::string> test_database::env() const {
+  return {{"SCPIPE_DATABASE_URL", config().url}};
+}
+
+pqxx::connection test_database::connect() const {
+  return pqxx::connection{config().url};
+}
+
+void test_database::migrate() const {
+  auto conn = connect();
+  db::migrate(conn, db::embedded_migrations());
+}
+
+} // namespace scpipe::test

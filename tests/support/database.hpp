@@ -1,0 +1,46 @@
+#pragma once
+
+// A fresh PostgreSQL database per test, on the server of the PG* environment (scripts/test
+// starts a throwaway one), dropped afterwards.
+
+#include "core/config.hpp"
+
+#include <pqxx/connection>
+
+#include <map>
+#include <string>
+
+namespace scpipe::test {
+
+class test_database {
+public:
+  /// Creates an empty database with a unique name. Fails the test with a clear message when
+  /// no server is reachable.
+  test_database();
+  /// Drops the database (terminating leftover sessions).
+  ~test_database();
+
+  test_database(const test_database&) = delete;
+  test_database& operator=(const test_database&) = delete;
+
+  const std::string& name() const {
+    return name_;
+  }
+
+  /// Configuration pointing scpipe at this database (url "dbname=<name>", rest from PG*).
+  database_config config() const;
+
+  /// Environment for a scpipe subprocess pointing it at this database.
+  std::map<std::string, std::string> env() const;
+
+  /// A new connection to this database.
+  pqxx::connection connect() const;
+
+  /// Applies the production migrations with the production migrator.
+  void migrate() const;
+
+private:
+  std::string name_;
+};
+
+} // namespace scpipe::test

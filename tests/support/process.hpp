@@ -1,0 +1,56 @@
+#pragma once
+
+// Runs a binary as a child process with its output captured to files, for end-to-end tests.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace scpipe::test {
+
+class process {
+public:
+  /// Starts `argv[0]` with `argv[1..]`, the current environment plus `env` (an empty value
+  /// removes the variable), stdin from /dev/null, stdout and stderr into temporary files.
+  process(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+  ~process(); ///< kills the process if it still runs
+
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+
+  /// Sends a signal.
+  void signal(int sig);
+
+  /// Waits up to `timeout` for the exit; returns the exit code (128 + signal when killed).
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+  /// Waits until stderr contains `text`; false on timeout or when the process exits first.
+  bool wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout);
+
+  std::string out() const;
+  std::string err() const;
+
+private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+/// Runs to completion (up to `timeout`, then kills it); returns exit code, stdout, stderr.
+struct run_result {
+  int code;
+  std::string out;
+  std::string err;
+};
+run_result run(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+               std::chrono::milliseconds timeout = std::chrono::seconds{60});
+
+/// Splits text into lines.
+std::vector<std::string> lines(const std::string& text);
+
+} // namespace scpipe::test

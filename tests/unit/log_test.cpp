@@ -1,0 +1,89 @@
+#include "core/log.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace scpipe;
+
+namespace {
+
+/// Captures what the logger writes by pointing it at a temporary file.
+class log_capture {
+public:
+  log_capture() : file_{std::tmpfile()} {
+    log::set_output_fd(fileno(file_));
+  }
+  ~log_capture() {
+    log::set_output_fd(2);
+    log::set_level(log::level::info);
+    log::clear_secrets();
+    std::fclose(file_);
+  }
+  std::string text() {
+    std::fflush(file_);
+    std::rewind(file_);
+    std::ostringstream s;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, file_)) > 0;)
+      s.write(buf, static_cast<std::streamsize>(n));
+    return s.str();
+  }
+
+private:
+  std::FILE* file_;
+};
+
+} // namespace
+
+TEST(log, line_is_one_json_object_with_time_level_component_message_fields) {
+  auto line = log::format_line(log::level::warn, "batcher", "batch cut", {{"rows", 42}});
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  auto v = boost::json::parse(line).as_object();
+  EXPECT_EQ(v.at("level").as_string(), "warn");
+  EXPECT_EQ(v.at("component").as_string(), "batcher");
+  EXPECT_EQ(v.at("message").as_string(), "batch cut");
+  EXPECT_EQ(v.at("fields").as_object().at("rows").as_int64(), 42);
+  auto time = std::string{v.at("time").as_string()};
+  EXPECT_EQ(time.size(), 24u) << time; // 2026-11-27T09:31:29.123Z
+  EXPECT_EQ(time.back(), 'Z');
+}
+
+TEST(log, messages_with_quotes_and_newlines_stay_one_valid_line) {
+  auto line = log::format_line(log::level::info, "x", "a \"quoted\"\nsecond line", {});
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  EXPECT_EQ(boost::json::parse(line).at("message").as_string(), "a \"quoted\"\nsecond line");
+}
+
+TEST(log, lines_below_the_level_are_dropped) {
+  log_capture capture;
+  log::set_level(log::level::warn);
+  log::info("x", "not written");
+  log::warn("x", "written");
+  auto text = capture.text();
+  EXPECT_EQ(text.find("not written"), std::string::npos);
+  EXPECT_NE(text.find("written"), std::string::npos);
+}
+
+TEST(log, registered_secrets_never_reach_the_output) {
+  log_capture capture;
+  log::add_secret("hunter2");
+  log::add_secret("quo\"te");
+  log::error("db", "cannot connect with hunter2",
+             {{"url", "postgresql://u:hunter2@h/d"}, {"p", "quo\"te"}});
+  auto text = capture.text();
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+  EXPECT_EQ(text.find("quo\\\"te"), std::string::npos) << text;
+  EXPECT_NE(text.find("postgresql://u:****@h/d"), std::string::npos) << text;
+}
+
+TEST(log, level_names_round_trip) {
+  for (auto lvl : {log::level::debug, log::level::info, log::level::warn, log::level::error})
+    EXPECT_EQ(log::parse_level(log::to_string(lvl)), lvl);
+  EXPECT_FALSE(log::parse_level("verbose"));
+}

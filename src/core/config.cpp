@@ -212,7 +212,7 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
       }
       auto raw = from_toml(value);
       auto problem = raw ? assign(*spec, *raw, cfg)
-                         : std::optional<std::string>{"must be a " + type_of(*spec)};
+                         : std::optional<std::string>{"has the wrong type: expected " + type_of(*spec)};
       if (problem)
         errors.push_back(at(source, value.source()) + ": " + name + ": " + *problem);
     }

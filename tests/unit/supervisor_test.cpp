@@ -22,6 +22,7 @@ namespace {
 /// Records every spawn of every child, so tests see starts, restarts and their order.
 struct spawn_log {
   std::vector<std::string> starts;
+  std::vector<std::string> stops;
   std::map<std::string, caf::actor> current;
 };
 
@@ -31,6 +32,7 @@ child_spec recorded(std::shared_ptr<spawn_log> rec, child_spec inner) {
   return {name, [=](caf::actor_system& sys) {
             auto a = spawn(sys);
             rec->starts.push_back(name);
+            a->attach_functor([rec, name] { rec->stops.push_back(name); });
             rec->current[name] = a;
             return a;
           }};
@@ -139,6 +141,7 @@ TEST_F(supervisor_test, gives_up_past_the_restart_intensity_and_stops_the_rest_i
                     [] { FAIL() << "supervisor still running"; });
   EXPECT_EQ(reason, make_error(ec::restart_intensity_exceeded));
   EXPECT_EQ(rec->starts.size(), 5u) << "restarted after giving up";
+  EXPECT_EQ(rec->stops, (std::vector<std::string>{"c", "c", "c", "b", "a"}));
 }
 
 TEST_F(supervisor_test, stop_stops_children_in_reverse_start_order_then_quits_normally) {

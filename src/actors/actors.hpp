@@ -4,6 +4,7 @@
 
 #include "actors/messages.hpp"
 
+#include <caf/atom.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -21,5 +22,11 @@ using supervisor_actor = caf::typed_actor<
     caf::reacts_to<restart_atom, std::string>,
     /// Internal: the child stopped as step `step` of the shutdown did not stop in time; kill it.
     caf::reacts_to<stop_timeout_atom, uint64_t>>;
+
+/// The ETL SCHEDULER actor interface. Runs detached: the ETL blocks on the database.
+using etl_scheduler_actor = caf::typed_actor<
+    /// Runs the user ETL once (logging a summary line) and schedules the next tick
+    /// etl.interval_s after this one's start; runs therefore never overlap.
+    caf::reacts_to<caf::tick_atom>>;
 
 } // namespace scpipe

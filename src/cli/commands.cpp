@@ -1,10 +1,13 @@
 #include "cli/commands.hpp"
 
+#include "cli/etl.hpp"
+#include "cli/load.hpp"
 #include "cli/migrate.hpp"
 #include "cli/run.hpp"
 #include "core/conninfo.hpp"
 #include "core/log.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 
@@ -66,31 +69,97 @@ int usage_error(const std::string& message) {
 
 const std::vector<command>& commands() {
   static const std::vector<command> all = {
-      {"run", "", "the service: supervisor and all actors, in the foreground until SIGINT/SIGTERM",
+      {"run",
+       "",
+       "the service: supervisor and all actors, in the foreground until SIGINT/SIGTERM",
        "Starts the supervisor, which starts its actors in dependency order and restarts a failed\n"
        "one with exponential backoff (supervisor.* keys). SIGINT or SIGTERM stops the actors in\n"
        "reverse order, letting each drain (exit 0); a second signal exits at once (exit 1). Past\n"
        "the restart intensity the process stops and exits 1. Logs are JSON lines on stderr.\n"
        "The event stream and the ETL scheduler are not among the actors yet (their issues).\n",
-       0, 0, run_command, ""},
-      {"migrate", "", "applies the sql/ migrations in order, once each; safe to repeat",
+       {},
+       0,
+       0,
+       run_command,
+       ""},
+      {"migrate",
+       "",
+       "applies the sql/ migrations in order, once each; safe to repeat",
        "Each pending migration runs in its own transaction together with its row in\n"
        "scpipe.schema_migrations, so a failing one leaves nothing half-applied. Concurrent runs\n"
        "are serialised by an advisory lock. Prints the migrations applied.\n",
-       0, 0, migrate_command, ""},
-      {"load-users", "FILE...",
-       "user documents (JSON array or NDJSON) into staging.sc_user_document", "", 1, -1, nullptr,
-       "the user-dimension issue"},
-      {"load-crm", "FILE...", "CRM CSV export into staging.crm_customer", "", 1, -1, nullptr,
-       "the user-dimension issue"},
-      {"etl", "", "one user-ETL run now; prints inserted / changed / unchanged", "", 0, 0, nullptr,
-       "the user-dimension issue"},
-      {"publish", "FILE...", "sends events to a running service, waits for every reply", "", 1, -1,
-       nullptr, "the event-stream issue"},
-      {"seed", "", "the seed job: migrate, load seed/ users and CRM, ETL, publish seed/ events", "",
-       0, 0, nullptr, "the main-job issue"},
-      {"report", "", "the analysts' first-week-login report (HTML with SVG charts, plus CSV)", "",
-       0, 0, nullptr, "the main-job issue"},
+       {},
+       0,
+       0,
+       migrate_command,
+       ""},
+      {"load-users",
+       "FILE...",
+       "user documents (JSON array or NDJSON) into staging.sc_user_document",
+       "Each document is stored exactly as it came, one row per document, numbered in load order\n"
+       "(load_seq). A file is read as a stream (memory stays within one document) and loads in\n"
+       "one transaction: wholly or not at all. A syntax error names the file, line and record\n"
+       "and loads nothing of that file; files before it stay loaded, files after it are not\n"
+       "read. Prints the documents loaded per file; shows progress on a terminal.\n",
+       {},
+       1,
+       -1,
+       load_users_command,
+       ""},
+      {"load-crm",
+       "FILE...",
+       "CRM CSV export into staging.crm_customer",
+       "RFC 4180 CSV with a header: quoted fields may hold commas, quotes and line breaks; CRLF\n"
+       "or LF; a UTF-8 byte-order mark is ignored. Header names map to columns (user_email ->\n"
+       "customer_email; industry, region, company_name); other columns are ignored with a\n"
+       "warning. A bad row (field count, invalid UTF-8, a value over 200 characters) names the\n"
+       "file and line and loads nothing of that file. One transaction per file.\n",
+       {},
+       1,
+       -1,
+       load_crm_command,
+       ""},
+      {"etl",
+       "[--full]",
+       "one user-ETL run now; prints inserted / changed / unchanged / rejected",
+       "Merges what arrived in staging since the last run into sc.sc_user (SCD type 2, history\n"
+       "in sc.sc_user_hist), the same SQL function the service's scheduler calls. Unusable\n"
+       "documents are listed in scpipe.rejected_user_document and counted. A run waits for a\n"
+       "run in progress and for loads in flight.\n"
+       "  --full   reconsider every staging row, not only the new ones (e.g. after changing\n"
+       "           etl.timezone); the result is the same as incremental runs would give.\n",
+       {"--full"},
+       0,
+       0,
+       etl_command,
+       ""},
+      {"publish",
+       "FILE...",
+       "sends events to a running service, waits for every reply",
+       "",
+       {},
+       1,
+       -1,
+       nullptr,
+       "the event-stream issue"},
+      {"seed",
+       "",
+       "the seed job: migrate, load seed/ users and CRM, ETL, publish seed/ events",
+       "",
+       {},
+       0,
+       0,
+       nullptr,
+       "the main-job issue"},
+      {"report",
+       "",
+       "the analysts' first-week-login report (HTML with SVG charts, plus CSV)",
+       "",
+       {},
+       0,
+       0,
+       nullptr,
+       "the main-job issue"},
   };
   return all;
 }
@@ -98,6 +167,7 @@ const std::vector<command>& commands() {
 int main(int argc, char** argv) {
   std::optional<std::string> config_path;
   std::vector<std::string> positional;
+  std::vector<std::string> flags;
   bool help = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg{argv[i]};
@@ -113,7 +183,7 @@ int main(int argc, char** argv) {
       for (++i; i < argc; ++i)
         positional.emplace_back(argv[i]);
     } else if (arg.starts_with("-") && arg != "-") {
-      return usage_error("unknown option '" + std::string{arg} + "'");
+      flags.emplace_back(arg); // checked against the command's own flags below
     } else {
       positional.emplace_back(arg);
     }
@@ -129,6 +199,9 @@ int main(int argc, char** argv) {
     print_command_help(*cmd, std::cout);
     return exit_success;
   }
+  for (const auto& flag : flags)
+    if (std::find(cmd->flags.begin(), cmd->flags.end(), flag) == cmd->flags.end())
+      return usage_error("unknown option '" + flag + "' for " + std::string{cmd->name});
   positional.erase(positional.begin());
   auto nargs = static_cast<int>(positional.size());
   if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args))
@@ -145,7 +218,7 @@ int main(int argc, char** argv) {
       std::cerr << "scpipe: bad configuration: " << e << '\n';
     return exit_usage;
   }
-  invocation inv{std::get<config>(std::move(loaded)), std::move(positional)};
+  invocation inv{std::get<config>(std::move(loaded)), std::move(positional), std::move(flags)};
   log::set_level(*log::parse_level(inv.cfg.log.level));
   for (auto& secret : conninfo_passwords(inv.cfg.database.url))
     log::add_secret(std::move(secret));

@@ -15,10 +15,19 @@ enum exit_code : int {
   exit_usage = 2,   ///< bad usage or bad configuration
 };
 
-/// What a command is run with: the validated configuration and its own arguments.
+/// What a command is run with: the validated configuration, its own arguments and flags.
 struct invocation {
   config cfg;
   std::vector<std::string> args;
+  std::vector<std::string> flags;
+
+  /// Whether `flag` (e.g. "--full") was given.
+  bool has(std::string_view flag) const {
+    for (const auto& f : flags)
+      if (f == flag)
+        return true;
+    return false;
+  }
 };
 
 /// One subcommand of the scpipe binary.
@@ -30,6 +39,8 @@ struct command {
   std::string_view summary;
   /// The rest of `scpipe <name> --help`.
   std::string_view details;
+  /// Flags of its own, e.g. "--full" (described in details).
+  std::vector<std::string_view> flags;
   /// Least and most arguments accepted (-1: no upper bound).
   int min_args;
   int max_args;

@@ -1,5 +1,6 @@
 #include "cli/run.hpp"
 
+#include "actors/etl_scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -37,10 +38,15 @@ bool clean_exit(const caf::error& reason) {
 
 } // namespace
 
-std::vector<child_spec> service_children(const config&) {
-  // The event stream (broker listener, batcher, writers) and the ETL scheduler join this list,
-  // in dependency order, as their issues land.
-  return {};
+std::vector<child_spec> service_children(const config& cfg) {
+  // In dependency order; the event stream (broker listener, batcher, writers) joins this list
+  // when its issue lands.
+  return {
+      {"etl_scheduler",
+       [db = cfg.database, etl = cfg.etl](caf::actor_system& sys) {
+         return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(etl_scheduler, db, etl));
+       }},
+  };
 }
 
 int run_service(const config& cfg, std::vector<child_spec> children) {

@@ -46,6 +46,10 @@ const std::vector<key_spec>& key_table() {
        string_key{{}, [](config& c) -> std::string& { return c.database.url; }}},
       {"database", "connect_timeout_s", "seconds to wait for one connection attempt",
        integer_key{1, 300, [](config& c) -> int64_t& { return c.database.connect_timeout_s; }}},
+      {"etl", "interval_s", "seconds between the starts of two scheduled user-ETL runs",
+       integer_key{1, 86400, [](config& c) -> int64_t& { return c.etl.interval_s; }}},
+      {"etl", "timezone", "time zone of upstream times written without one",
+       string_key{{}, [](config& c) -> std::string& { return c.etl.timezone; }}},
       {"log", "level", "lowest level written",
        string_key{{"debug", "info", "warn", "error"},
                   [](config& c) -> std::string& { return c.log.level; }}},
@@ -211,8 +215,9 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
         continue;
       }
       auto raw = from_toml(value);
-      auto problem = raw ? assign(*spec, *raw, cfg)
-                         : std::optional<std::string>{"has the wrong type: expected " + type_of(*spec)};
+      auto problem =
+          raw ? assign(*spec, *raw, cfg)
+              : std::optional<std::string>{"has the wrong type: expected " + type_of(*spec)};
       if (problem)
         errors.push_back(at(source, value.source()) + ": " + name + ": " + *problem);
     }
@@ -238,6 +243,8 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
     if (section_known && !known)
       errors.push_back("environment " + name + ": unknown configuration key");
   }
+  if (cfg.etl.timezone.empty())
+    errors.push_back(std::string{source} + ": etl.timezone must not be empty (e.g. \"UTC\")");
   if (cfg.supervisor.restart_backoff_max_ms < cfg.supervisor.restart_backoff_initial_ms)
     errors.push_back(std::string{source} + ": supervisor.restart_backoff_max_ms ("
                      + std::to_string(cfg.supervisor.restart_backoff_max_ms)

@@ -40,9 +40,18 @@ struct supervisor_config {
   int64_t stop_timeout_s = 30;
 };
 
+/// [etl]: the user dimension's scheduled ETL.
+struct etl_config {
+  /// Seconds between the starts of two scheduled ETL runs (runs never overlap).
+  int64_t interval_s = 60;
+  /// Time zone of upstream times written without one (IANA name, as PostgreSQL knows it).
+  std::string timezone = "UTC";
+};
+
 /// The whole configuration, validated before anything is spawned.
 struct config {
   database_config database;
+  etl_config etl;
   log_config log;
   supervisor_config supervisor;
 };

@@ -1,0 +1,76 @@
+#include "actors/etl_scheduler.hpp"
+
+#include "core/log.hpp"
+#include "db/connection.hpp"
+#include "db/user_etl.hpp"
+
+#include <pqxx/except>
+
+#include <chrono>
+
+namespace scpipe {
+
+namespace {
+
+constexpr const char* component = "etl_scheduler";
+
+using self_pointer = etl_scheduler_actor::stateful_pointer<etl_scheduler_state>;
+
+/// One run; database problems are logged, not thrown.
+void run_once(self_pointer self) {
+  auto& st = self->state;
+  try {
+    if (!st.conn)
+      st.conn = std::make_unique<db::connection>(st.database, "scpipe etl_scheduler");
+    auto s = db::run_user_etl(st.conn->get(), st.etl.timezone);
+    log::info(component, "user etl run",
+              {{"run_id", s.run_id},
+               {"inserted", s.inserted},
+               {"changed", s.changed},
+               {"unchanged", s.unchanged},
+               {"rejected", s.rejected},
+               {"duration_ms", static_cast<int64_t>(s.duration_ms)}});
+  } catch (const db::connect_error& e) {
+    log::warn(component, "database unreachable; retrying at the next tick", {{"error", e.what()}});
+  } catch (const pqxx::broken_connection& e) {
+    st.conn.reset();
+    log::warn(component, "database connection lost; retrying at the next tick",
+              {{"error", db::one_line(e.what())}});
+  } catch (const pqxx::in_doubt_error& e) {
+    // The commit's fate is unknown; the next run's watermarks tell (the run is all or nothing).
+    st.conn.reset();
+    log::error(component, "connection lost during commit; the next run reconciles",
+               {{"error", db::one_line(e.what())}});
+  } catch (const pqxx::sql_error& e) {
+    boost::json::object fields{{"error", db::one_line(e.what())}, {"sqlstate", e.sqlstate()}};
+    if (e.sqlstate() == "42883" || e.sqlstate() == "42P01")
+      fields["hint"] = "the database lacks the ETL's migrations: run scpipe migrate";
+    log::error(component, "user etl failed; nothing was changed, retrying at the next tick",
+               fields);
+  } catch (const pqxx::failure& e) {
+    st.conn.reset();
+    log::error(component, "user etl failed; retrying at the next tick",
+               {{"error", db::one_line(e.what())}});
+  }
+}
+
+} // namespace
+
+etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_config database,
+                                                 etl_config etl) {
+  self->state.database = std::move(database);
+  self->state.etl = std::move(etl);
+  self->send(self, caf::tick_atom_v);
+  return {
+      [=](caf::tick_atom) {
+        auto started = std::chrono::steady_clock::now();
+        run_once(self);
+        auto next = started + std::chrono::seconds{self->state.etl.interval_s};
+        auto wait = std::max(std::chrono::steady_clock::duration::zero(),
+                             next - std::chrono::steady_clock::now());
+        self->delayed_send(self, wait, caf::tick_atom_v);
+      },
+  };
+}
+
+} // namespace scpipe

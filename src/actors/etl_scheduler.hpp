@@ -1,0 +1,31 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "core/config.hpp"
+#include "db/connection.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+
+namespace scpipe {
+
+/// The scheduler's state: its configuration and its database connection (kept between runs,
+/// dropped when it breaks and opened again at the next tick).
+struct etl_scheduler_state {
+  static inline const char* name = "etl_scheduler";
+
+  database_config database;
+  etl_config etl;
+  std::unique_ptr<db::connection> conn;
+};
+
+/// Runs the user ETL (db::run_user_etl, the same code as `scpipe etl`) now and then every
+/// etl.interval_s. A database outage or a failing run is logged and retried at the next tick;
+/// anything else escapes, fails the actor, and the supervisor restarts it. Spawn detached.
+etl_scheduler_actor::behavior_type
+etl_scheduler(etl_scheduler_actor::stateful_pointer<etl_scheduler_state> self,
+              database_config database, etl_config etl);
+
+} // namespace scpipe

@@ -1,0 +1,35 @@
+#include "cli/etl.hpp"
+
+#include "core/log.hpp"
+#include "db/connection.hpp"
+#include "db/user_etl.hpp"
+
+#include <pqxx/except>
+
+#include <iostream>
+
+namespace scpipe::cli {
+
+int etl_command(const invocation& inv) {
+  try {
+    db::connection conn{inv.cfg.database, "scpipe etl"};
+    auto s = db::run_user_etl(conn.get(), inv.cfg.etl.timezone, inv.has("--full"));
+    std::cout << "inserted " << s.inserted << ", changed " << s.changed << ", unchanged "
+              << s.unchanged << ", rejected " << s.rejected << " (run " << s.run_id << ", "
+              << static_cast<int64_t>(s.duration_ms) << " ms)\n";
+    if (s.rejected > 0)
+      std::cout
+          << "rejected documents and their reasons: select * from scpipe.rejected_user_document "
+             "where run_id = "
+          << s.run_id << ";\n";
+    return exit_success;
+  } catch (const pqxx::sql_error& e) {
+    std::cerr << "scpipe etl: " << db::one_line(e.what()) << " (SQLSTATE " << e.sqlstate()
+              << "); nothing was changed\n";
+  } catch (const std::exception& e) {
+    std::cerr << "scpipe etl: " << db::one_line(e.what()) << '\n';
+  }
+  return exit_failure;
+}
+
+} // namespace scpipe::cli

@@ -1,0 +1,155 @@
+#include "cli/load.hpp"
+
+#include "cli/progress.hpp"
+#include "core/crm_rows.hpp"
+#include "core/json_documents.hpp"
+#include "core/log.hpp"
+#include "db/connection.hpp"
+#include "db/staging_copy.hpp"
+
+#include <pqxx/except>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <stdexcept>
+
+namespace scpipe::cli {
+
+namespace {
+
+/// A problem with an input file; the message names the file and, where known, the line.
+class input_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+using row = std::vector<std::optional<std::string>>;
+
+/// Turns a chunk of a file into rows; returns an error message ("line N: ...") when the input is
+/// bad. Called once more with an empty chunk and `last` set at the end of the file.
+using row_parser = std::function<std::optional<std::string>(std::string_view chunk, bool last,
+                                                            std::vector<row>& rows)>;
+
+/// Streams every file through `make_parser()` into `table`, one transaction per file, and
+/// prints the rows loaded per file. Stops at the first file that fails (exit 1).
+int load_files(const invocation& inv, const std::string& command, const std::string& table,
+               const std::vector<std::string>& columns,
+               const std::function<row_parser()>& make_parser, const std::string& noun) {
+  constexpr size_t chunk_size = 1 << 20;
+  try {
+    db::connection conn{inv.cfg.database, "scpipe " + command};
+    std::vector<char> buffer(chunk_size);
+    for (const auto& path : inv.args) {
+      std::ifstream in{path, std::ios::binary};
+      if (!in)
+        throw input_error{path + ": cannot open: " + std::strerror(errno)};
+      std::error_code size_error;
+      auto total = std::filesystem::file_size(path, size_error);
+      progress shown{path, size_error ? 0 : static_cast<size_t>(total)};
+      auto parse = make_parser();
+      db::staging_copy copy{conn.get(), table, columns};
+      std::vector<row> rows;
+      size_t bytes = 0;
+      size_t written = 0;
+      for (bool last = false; !last;) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        auto n = static_cast<size_t>(in.gcount());
+        if (in.bad())
+          throw input_error{path + ": read error: " + std::strerror(errno)};
+        last = n == 0;
+        bytes += n;
+        if (auto problem = parse(std::string_view{buffer.data(), n}, last, rows))
+          throw input_error{path + ":" + *problem + "; nothing of " + path + " was loaded"};
+        for (const auto& r : rows)
+          copy.write(r);
+        written += rows.size();
+        rows.clear();
+        shown.update(bytes, written);
+      }
+      auto loaded = copy.commit();
+      shown.done();
+      std::cout << path << ": " << loaded << ' ' << noun << " loaded into " << table << '\n';
+      log::info(command, "file loaded", {{"file", path}, {"rows", loaded}, {"table", table}});
+    }
+    return exit_success;
+  } catch (const input_error& e) {
+    std::cerr << "scpipe " << command << ": " << e.what() << '\n';
+  } catch (const pqxx::sql_error& e) {
+    std::cerr << "scpipe " << command << ": " << db::one_line(e.what()) << " (SQLSTATE "
+              << e.sqlstate() << "); nothing of that file was loaded\n";
+  } catch (const std::exception& e) {
+    std::cerr << "scpipe " << command << ": " << db::one_line(e.what()) << '\n';
+  }
+  return exit_failure;
+}
+
+row_parser document_parser() {
+  auto splitter = std::make_shared<json_document_splitter>();
+  auto docs = std::make_shared<std::vector<json_document>>();
+  return [splitter, docs](std::string_view chunk, bool last,
+                          std::vector<row>& rows) -> std::optional<std::string> {
+    auto err = last ? splitter->finish() : splitter->feed(chunk, *docs);
+    if (err)
+      return std::to_string(err->line) + ": "
+             + (err->record ? "record " + std::to_string(err->record) + ": " : std::string{})
+             + err->message;
+    for (auto& d : *docs)
+      rows.push_back({std::move(d.text)});
+    docs->clear();
+    return std::nullopt;
+  };
+}
+
+row_parser crm_parser() {
+  struct state {
+    csv_reader reader;
+    crm_row_mapper mapper;
+    bool header_seen = false;
+    std::vector<csv_record> records;
+  };
+  auto st = std::make_shared<state>();
+  return [st](std::string_view chunk, bool last,
+              std::vector<row>& rows) -> std::optional<std::string> {
+    auto err = last ? st->reader.finish(st->records) : st->reader.feed(chunk, st->records);
+    if (err)
+      return std::to_string(err->line) + ": " + err->message;
+    for (const auto& record : st->records) {
+      if (!st->header_seen) {
+        st->header_seen = true;
+        if (auto bad = st->mapper.header(record))
+          return std::to_string(bad->line) + ": " + bad->message;
+        for (const auto& ignored : st->mapper.ignored_columns())
+          log::warn("load-crm", "column ignored: staging.crm_customer has no place for it",
+                    {{"column", ignored}});
+        continue;
+      }
+      row r;
+      if (auto bad = st->mapper.map(record, r))
+        return std::to_string(bad->line) + ": " + bad->message;
+      rows.push_back(std::move(r));
+    }
+    st->records.clear();
+    if (last && !st->header_seen)
+      return std::string{
+          "1: the file is empty (expected a header: user_email,industry,region,company_name)"};
+    return std::nullopt;
+  };
+}
+
+} // namespace
+
+int load_users_command(const invocation& inv) {
+  return load_files(inv, "load-users", "staging.sc_user_document", {"user_document"},
+                    document_parser, "documents");
+}
+
+int load_crm_command(const invocation& inv) {
+  std::vector<std::string> columns;
+  for (const auto* c : crm_row_mapper::columns())
+    columns.emplace_back(c);
+  return load_files(inv, "load-crm", "staging.crm_customer", columns, crm_parser, "rows");
+}
+
+} // namespace scpipe::cli

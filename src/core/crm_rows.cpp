@@ -1,0 +1,77 @@
+#include "core/crm_rows.hpp"
+
+#include "core/utf8.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace scpipe {
+
+namespace {
+
+constexpr size_t max_chars = 200; // varchar(200) of the contract
+
+std::string normalise(std::string name) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  name.erase(name.begin(), std::find_if(name.begin(), name.end(), not_space));
+  name.erase(std::find_if(name.rbegin(), name.rend(), not_space).base(), name.end());
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+} // namespace
+
+const std::array<const char*, 4>& crm_row_mapper::columns() {
+  static const std::array<const char*, 4> names = {"customer_email", "industry", "region",
+                                                   "company_name"};
+  return names;
+}
+
+std::optional<csv_error> crm_row_mapper::header(const csv_record& record) {
+  width_ = record.fields.size();
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    auto name = normalise(record.fields[i]);
+    if (name == "user_email")
+      name = "customer_email";
+    auto it =
+        std::find_if(columns().begin(), columns().end(), [&](const char* c) { return name == c; });
+    if (it == columns().end()) {
+      ignored_.push_back(record.fields[i]);
+      continue;
+    }
+    auto& slot = source_[static_cast<size_t>(it - columns().begin())];
+    if (slot)
+      return csv_error{record.line,
+                       "column '" + record.fields[i] + "' appears twice in the header"};
+    slot = i;
+  }
+  if (!source_[0])
+    return csv_error{record.line, "the header has no user_email column (expected user_email, "
+                                  "industry, region, company_name)"};
+  return std::nullopt;
+}
+
+std::optional<csv_error> crm_row_mapper::map(const csv_record& record,
+                                             std::vector<std::optional<std::string>>& row) const {
+  if (record.fields.size() != width_)
+    return csv_error{record.line, "expected " + std::to_string(width_)
+                                      + " fields as in the header, found "
+                                      + std::to_string(record.fields.size())};
+  row.assign(columns().size(), std::nullopt); // absent columns stay NULL
+  for (size_t c = 0; c < columns().size(); ++c) {
+    if (!source_[c])
+      continue;
+    const auto& value = record.fields[*source_[c]];
+    auto length = utf8_length(value);
+    if (!length)
+      return csv_error{record.line, std::string{columns()[c]} + ": not valid UTF-8 text"};
+    if (*length > max_chars)
+      return csv_error{record.line, std::string{columns()[c]} + ": " + std::to_string(*length)
+                                        + " characters, more than the 200 the column holds"};
+    row[c] = value;
+  }
+  return std::nullopt;
+}
+
+} // namespace scpipe

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scpipe {
+
+/// One CSV record and the line it starts on.
+struct csv_record {
+  std::vector<std::string> fields;
+  size_t line = 0; ///< 1-based
+};
+
+/// What is wrong with CSV text, and where.
+struct csv_error {
+  size_t line = 0;
+  std::string message;
+};
+
+/// A streaming RFC 4180 reader: comma-separated, fields optionally in double quotes (which may
+/// hold commas, line breaks and doubled quotes), CRLF or LF line ends, a UTF-8 byte-order mark
+/// at the start ignored, blank lines skipped. Memory stays within one record.
+class csv_reader {
+public:
+  /// Scans `chunk`, appending every record it completes to `out`.
+  std::optional<csv_error> feed(std::string_view chunk, std::vector<csv_record>& out);
+
+  /// Declares the end of the text: completes the last record (a missing final line end is
+  /// fine), or reports an unterminated quoted field.
+  std::optional<csv_error> finish(std::vector<csv_record>& out);
+
+private:
+  enum class state { field_start, unquoted, quoted, quote_in_quoted, after_cr };
+
+  void end_field();
+  void end_record(std::vector<csv_record>& out);
+
+  state state_ = state::field_start;
+  size_t line_ = 1;
+  size_t quote_line_ = 0;
+  bool bom_checked_ = false;
+  bool record_started_ = false;
+  std::string field_;
+  csv_record record_;
+};
+
+} // namespace scpipe

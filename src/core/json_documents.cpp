@@ -1,0 +1,147 @@
+#include "core/json_documents.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
+namespace scpipe {
+
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string describe(char c) {
+  if (static_cast<unsigned char>(c) < 0x20)
+    return "a control character";
+  return std::string{"'"} + c + "'";
+}
+
+} // namespace
+
+std::optional<json_stream_error> json_document_splitter::fail(std::string message) {
+  auto record = state_ == state::in_document ? current_.record : 0;
+  state_ = state::done;
+  return json_stream_error{line_, record, std::move(message)};
+}
+
+std::optional<json_stream_error> json_document_splitter::complete(std::vector<json_document>& out) {
+  // The scanner found the document's extent; Boost.JSON checks the syntax inside it.
+  unsigned char arena[4096];
+  boost::json::monotonic_resource mr{arena, sizeof arena};
+  boost::json::error_code ec;
+  boost::json::parse_options opt;
+  opt.max_depth = 64;
+  boost::json::parse(current_.text, ec, &mr, opt);
+  if (ec) {
+    auto at = current_.line;
+    state_ = state::done;
+    return json_stream_error{at, current_.record, "invalid JSON: " + ec.message()};
+  }
+  out.push_back(std::move(current_));
+  current_ = {};
+  state_ = array_ ? state::in_array_after_element : state::between;
+  return std::nullopt;
+}
+
+std::optional<json_stream_error> json_document_splitter::feed(std::string_view chunk,
+                                                              std::vector<json_document>& out) {
+  size_t i = 0;
+  if (!bom_checked_ && !chunk.empty()) {
+    bom_checked_ = true;
+    if (chunk.starts_with("\xEF\xBB\xBF"))
+      i = 3;
+  }
+  size_t segment = 0; // start of the current document's text within this chunk
+  for (; i < chunk.size(); ++i) {
+    char c = chunk[i];
+    if (state_ == state::in_document) {
+      if (c == '\n')
+        ++line_;
+      if (in_string_) {
+        if (escape_)
+          escape_ = false;
+        else if (c == '\\')
+          escape_ = true;
+        else if (c == '"')
+          in_string_ = false;
+        continue;
+      }
+      if (c == '"') {
+        in_string_ = true;
+      } else if (c == '{' || c == '[') {
+        ++depth_;
+      } else if (c == '}' || c == ']') {
+        if (--depth_ == 0) {
+          current_.text.append(chunk.substr(segment, i + 1 - segment));
+          if (auto err = complete(out))
+            return err;
+        }
+      }
+      continue;
+    }
+    if (c == '\n')
+      ++line_;
+    if (is_space(c))
+      continue;
+    switch (state_) {
+    case state::start:
+      if (c == '[') {
+        array_ = true;
+        state_ = state::in_array_before_element;
+        continue;
+      }
+      [[fallthrough]];
+    case state::between:
+    case state::in_array_before_element:
+      if (c == '{') {
+        state_ = state::in_document;
+        current_.line = line_;
+        current_.record = ++record_;
+        depth_ = 1;
+        segment = i;
+        continue;
+      }
+      if (state_ == state::in_array_before_element && c == ']' && record_ == 0) {
+        state_ = state::done;
+        continue;
+      }
+      ++record_;
+      current_.record = record_;
+      state_ = state::in_document; // so the error names this record
+      return fail("expected a JSON object, found " + describe(c));
+    case state::in_array_after_element:
+      if (c == ',') {
+        state_ = state::in_array_before_element;
+      } else if (c == ']') {
+        state_ = state::done;
+      } else {
+        return fail("expected ',' or ']' after record " + std::to_string(record_) + ", found "
+                    + describe(c));
+      }
+      continue;
+    case state::done:
+      return fail("unexpected " + describe(c) + " after the end of the array");
+    case state::in_document:
+      break; // handled above
+    }
+  }
+  if (state_ == state::in_document)
+    current_.text.append(chunk.substr(segment));
+  return std::nullopt;
+}
+
+std::optional<json_stream_error> json_document_splitter::finish() {
+  switch (state_) {
+  case state::in_document:
+    return fail("the file ends inside record " + std::to_string(current_.record)
+                + (in_string_ ? " (in a string)" : ""));
+  case state::in_array_before_element:
+  case state::in_array_after_element:
+    return fail("the file ends before the array's closing ']'");
+  default:
+    return std::nullopt;
+  }
+}
+
+} // namespace scpipe

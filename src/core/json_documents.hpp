@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scpipe {
+
+/// One JSON document found in a stream, with where it started.
+struct json_document {
+  std::string text;  ///< exactly as it came, from its first to its last character
+  size_t line = 0;   ///< 1-based line of its first character
+  size_t record = 0; ///< 1-based position among the stream's documents
+};
+
+/// What is wrong with a stream, and where.
+struct json_stream_error {
+  size_t line = 0;
+  size_t record = 0; ///< the document it concerns (0: none yet)
+  std::string message;
+};
+
+/// Splits a stream of user documents into its top-level JSON objects without building a tree
+/// of the whole stream: memory stays within one document however large the file. Accepts one
+/// JSON array of objects, or objects one after another (NDJSON, or pretty-printed ones).
+/// Each document's syntax (and UTF-8) is checked with Boost.JSON.
+///
+///   feed(chunk) ─▶ scan: depth, strings, escapes ─▶ complete object ─▶ parse check ─▶ out
+class json_document_splitter {
+public:
+  /// Scans `chunk`, appending every document it completes to `out`. On an error the stream is
+  /// unusable from there on.
+  std::optional<json_stream_error> feed(std::string_view chunk, std::vector<json_document>& out);
+
+  /// Declares the end of the stream: an unfinished document or array is an error.
+  std::optional<json_stream_error> finish();
+
+  /// Documents found so far.
+  size_t records() const {
+    return record_;
+  }
+
+private:
+  enum class state {
+    start,
+    between,
+    in_array_before_element,
+    in_array_after_element,
+    in_document,
+    done
+  };
+
+  std::optional<json_stream_error> fail(std::string message);
+  std::optional<json_stream_error> complete(std::vector<json_document>& out);
+
+  state state_ = state::start;
+  bool array_ = false;
+  size_t line_ = 1;
+  size_t record_ = 0;
+  size_t depth_ = 0;
+  bool in_string_ = false;
+  bool escape_ = false;
+  bool bom_checked_ = false;
+  json_document current_;
+};
+
+} // namespace scpipe

@@ -1,0 +1,30 @@
+#include "db/user_etl.hpp"
+
+#include <pqxx/result>
+#include <pqxx/transaction>
+
+#include <chrono>
+
+namespace scpipe::db {
+
+etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bool full) {
+  auto start = std::chrono::steady_clock::now();
+  pqxx::work tx{conn};
+  auto row = tx.exec_params1("select run_id, inserted, changed, unchanged, rejected, document_seq, "
+                             "crm_seq from scpipe.run_user_etl($1, $2)",
+                             timezone, full);
+  tx.commit();
+  etl_summary s;
+  s.run_id = row[0].as<int64_t>();
+  s.inserted = row[1].as<int64_t>();
+  s.changed = row[2].as<int64_t>();
+  s.unchanged = row[3].as<int64_t>();
+  s.rejected = row[4].as<int64_t>();
+  s.document_seq = row[5].as<int64_t>();
+  s.crm_seq = row[6].as<int64_t>();
+  s.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+} // namespace scpipe::db

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <pqxx/connection>
+
+#include <cstdint>
+#include <string>
+
+namespace scpipe::db {
+
+/// What one user-ETL run did (its scpipe.etl_run row).
+struct etl_summary {
+  int64_t run_id = 0;
+  int64_t inserted = 0;
+  int64_t changed = 0;
+  int64_t unchanged = 0;
+  int64_t rejected = 0;
+  /// Watermarks: staging rows up to these load_seq values have been considered.
+  int64_t document_seq = 0;
+  int64_t crm_seq = 0;
+  /// Wall time of the run as the client saw it.
+  double duration_ms = 0;
+};
+
+/// Runs scpipe.run_user_etl (sql/0003) in its own transaction and commits: the incremental
+/// SCD type-2 merge of staging into sc.sc_user / sc.sc_user_hist. `timezone` is the zone of
+/// upstream times without one (etl.timezone); `full` reconsiders every staging row.
+/// libpqxx exceptions pass through (the caller decides between retry and give-up).
+etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bool full = false);
+
+} // namespace scpipe::db

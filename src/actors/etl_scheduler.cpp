@@ -43,8 +43,8 @@ void run_once(self_pointer self) {
                {{"error", db::one_line(e.what())}});
   } catch (const pqxx::sql_error& e) {
     boost::json::object fields{{"error", db::one_line(e.what())}, {"sqlstate", e.sqlstate()}};
-    if (e.sqlstate() == "42883" || e.sqlstate() == "42P01")
-      fields["hint"] = "the database lacks the ETL's migrations: run scpipe migrate";
+    if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
+      fields["hint"] = hint;
     log::error(component, "user etl failed; nothing was changed, retrying at the next tick",
                fields);
   } catch (const pqxx::failure& e) {

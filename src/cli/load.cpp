@@ -90,7 +90,7 @@ row_parser document_parser() {
   auto docs = std::make_shared<std::vector<json_document>>();
   return [splitter, docs](std::string_view chunk, bool last,
                           std::vector<row>& rows) -> std::optional<std::string> {
-    auto err = last ? splitter->finish() : splitter->feed(chunk, *docs);
+    auto err = last ? splitter->finish(*docs) : splitter->feed(chunk, *docs);
     if (err)
       return std::to_string(err->line) + ": "
              + (err->record ? "record " + std::to_string(err->record) + ": " : std::string{})

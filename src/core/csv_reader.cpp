@@ -17,13 +17,11 @@ void csv_reader::end_record(std::vector<csv_record>& out) {
 }
 
 std::optional<csv_error> csv_reader::feed(std::string_view chunk, std::vector<csv_record>& out) {
-  size_t i = 0;
-  if (!bom_checked_ && !chunk.empty()) {
-    bom_checked_ = true;
-    if (chunk.starts_with("\xEF\xBB\xBF"))
-      i = 3;
-  }
-  for (; i < chunk.size(); ++i) {
+  return scan(bom_.next(chunk), out);
+}
+
+std::optional<csv_error> csv_reader::scan(std::string_view chunk, std::vector<csv_record>& out) {
+  for (size_t i = 0; i < chunk.size(); ++i) {
     char c = chunk[i];
     if (state_ == state::after_cr) {
       // CR ended the record; a following LF belongs to it.
@@ -93,6 +91,8 @@ std::optional<csv_error> csv_reader::feed(std::string_view chunk, std::vector<cs
 }
 
 std::optional<csv_error> csv_reader::finish(std::vector<csv_record>& out) {
+  if (auto err = scan(bom_.flush(), out))
+    return err;
   if (state_ == state::quoted)
     return csv_error{quote_line_, "a quoted field starting here is never closed"};
   if (state_ == state::unquoted || state_ == state::quote_in_quoted

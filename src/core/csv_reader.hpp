@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/utf8.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -35,13 +37,14 @@ public:
 private:
   enum class state { field_start, unquoted, quoted, quote_in_quoted, after_cr };
 
+  std::optional<csv_error> scan(std::string_view chunk, std::vector<csv_record>& out);
   void end_field();
   void end_record(std::vector<csv_record>& out);
 
   state state_ = state::field_start;
   size_t line_ = 1;
   size_t quote_line_ = 0;
-  bool bom_checked_ = false;
+  bom_skipper bom_;
   bool record_started_ = false;
   std::string field_;
   csv_record record_;

@@ -46,12 +46,12 @@ std::optional<json_stream_error> json_document_splitter::complete(std::vector<js
 
 std::optional<json_stream_error> json_document_splitter::feed(std::string_view chunk,
                                                               std::vector<json_document>& out) {
+  return scan(bom_.next(chunk), out);
+}
+
+std::optional<json_stream_error> json_document_splitter::scan(std::string_view chunk,
+                                                              std::vector<json_document>& out) {
   size_t i = 0;
-  if (!bom_checked_ && !chunk.empty()) {
-    bom_checked_ = true;
-    if (chunk.starts_with("\xEF\xBB\xBF"))
-      i = 3;
-  }
   size_t segment = 0; // start of the current document's text within this chunk
   for (; i < chunk.size(); ++i) {
     char c = chunk[i];
@@ -131,7 +131,9 @@ std::optional<json_stream_error> json_document_splitter::feed(std::string_view c
   return std::nullopt;
 }
 
-std::optional<json_stream_error> json_document_splitter::finish() {
+std::optional<json_stream_error> json_document_splitter::finish(std::vector<json_document>& out) {
+  if (auto err = scan(bom_.flush(), out))
+    return err;
   switch (state_) {
   case state::in_document:
     return fail("the file ends inside record " + std::to_string(current_.record)

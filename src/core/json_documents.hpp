@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/utf8.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -35,7 +37,7 @@ public:
   std::optional<json_stream_error> feed(std::string_view chunk, std::vector<json_document>& out);
 
   /// Declares the end of the stream: an unfinished document or array is an error.
-  std::optional<json_stream_error> finish();
+  std::optional<json_stream_error> finish(std::vector<json_document>& out);
 
   /// Documents found so far.
   size_t records() const {
@@ -52,6 +54,7 @@ private:
     done
   };
 
+  std::optional<json_stream_error> scan(std::string_view chunk, std::vector<json_document>& out);
   std::optional<json_stream_error> fail(std::string message);
   std::optional<json_stream_error> complete(std::vector<json_document>& out);
 
@@ -62,7 +65,7 @@ private:
   size_t depth_ = 0;
   bool in_string_ = false;
   bool escape_ = false;
-  bool bom_checked_ = false;
+  bom_skipper bom_;
   json_document current_;
 };
 

@@ -48,4 +48,23 @@ std::optional<size_t> utf8_length(std::string_view text) {
   return count;
 }
 
+std::string_view bom_skipper::next(std::string_view chunk) {
+  if (decided_)
+    return chunk;
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  held_.append(chunk);
+  if (held_.size() < bom.size() && bom.starts_with(held_))
+    return {};
+  decided_ = true;
+  std::string_view out{held_};
+  return out.starts_with(bom) ? out.substr(bom.size()) : out;
+}
+
+std::string_view bom_skipper::flush() {
+  if (decided_)
+    return {};
+  decided_ = true;
+  return held_;
+}
+
 } // namespace scpipe

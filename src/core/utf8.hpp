@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace scpipe {
@@ -9,5 +10,22 @@ namespace scpipe {
 /// Counts the code points of valid UTF-8 text; nothing when the text is not valid UTF-8
 /// (overlong forms, surrogates and code points above U+10FFFF are invalid, as in PostgreSQL).
 std::optional<size_t> utf8_length(std::string_view text);
+
+/// Removes a UTF-8 byte-order mark from the start of a stream that arrives in chunks of any
+/// size (a mark split over two chunks included).
+class bom_skipper {
+public:
+  /// The bytes of `chunk` to process: a leading mark removed, and bytes that may still turn
+  /// out to be one held back (returned by a later call or by flush()). The view is valid
+  /// until the next call.
+  std::string_view next(std::string_view chunk);
+
+  /// Bytes still held back at the end of the stream.
+  std::string_view flush();
+
+private:
+  bool decided_ = false;
+  std::string held_;
+};
 
 } // namespace scpipe

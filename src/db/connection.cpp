@@ -18,6 +18,12 @@ std::string one_line(std::string text) {
   return text;
 }
 
+std::string migration_hint(const std::string& sqlstate) {
+  if (sqlstate == "3F000" || sqlstate == "42P01" || sqlstate == "42883")
+    return "the database lacks scpipe's tables or functions: run scpipe migrate";
+  return {};
+}
+
 class connection::notice_logger : public pqxx::errorhandler {
 public:
   using pqxx::errorhandler::errorhandler;

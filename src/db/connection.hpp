@@ -19,6 +19,10 @@ public:
 /// A libpq/libpqxx message on one line (they end in a newline and may span several).
 std::string one_line(std::string text);
 
+/// For an SQLSTATE that means the database lacks objects scpipe's migrations create (undefined
+/// schema, table or function), the advice to run `scpipe migrate`; otherwise empty.
+std::string migration_hint(const std::string& sqlstate);
+
 /// A database connection whose server notices go to the JSON log instead of raw stderr.
 class connection {
 public:

@@ -1,0 +1,59 @@
+// The ETL scheduler inside `scpipe run`: runs on its interval, survives a database outage.
+
+#include "support/database.hpp"
+#include "support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <pqxx/nontransaction>
+
+#include <csignal>
+
+using namespace scpipe;
+using namespace std::chrono_literals;
+
+TEST(etl_scheduler, runs_the_etl_every_interval_and_logs_a_summary) {
+  test::test_database db;
+  db.migrate();
+  auto conn = db.connect();
+  pqxx::nontransaction{conn}.exec("insert into staging.sc_user_document (user_document) values "
+                                  "('{\"user_id\": 1}'), ('{\"user_id\": 2}')");
+  auto env = db.env();
+  env["SCPIPE_ETL_INTERVAL_S"] = "1";
+  test::process svc{{SCPIPE_BINARY, "run"}, env};
+  ASSERT_TRUE(svc.wait_for_stderr("\"inserted\":2", 20s)) << svc.err();
+  pqxx::nontransaction{conn}.exec(
+      "insert into staging.sc_user_document (user_document) values ('{\"user_id\": 3}')");
+  ASSERT_TRUE(svc.wait_for_stderr("\"inserted\":1", 20s)) << svc.err();
+  svc.signal(SIGTERM);
+  EXPECT_EQ(svc.wait(20s), 0) << svc.err();
+  EXPECT_EQ(pqxx::nontransaction{conn}.exec1("select count(*) from only sc.sc_user")[0].as<int>(),
+            3);
+}
+
+TEST(etl_scheduler, survives_a_database_outage_and_resumes_when_it_returns) {
+  // The database does not exist yet: every tick fails to connect, the service stays up.
+  test::test_database db;
+  std::string name = db.name() + "_later";
+  test::process svc{{SCPIPE_BINARY, "run"},
+                    {{"SCPIPE_DATABASE_URL", "dbname=" + name}, {"SCPIPE_ETL_INTERVAL_S", "1"}}};
+  ASSERT_TRUE(svc.wait_for_stderr("database unreachable; retrying at the next tick", 20s))
+      << svc.err();
+  {
+    auto admin = db.connect();
+    pqxx::nontransaction{admin}.exec("create database " + name);
+  }
+  {
+    pqxx::connection later{"dbname=" + name};
+    test::run_result m =
+        test::run({SCPIPE_BINARY, "migrate"}, {{"SCPIPE_DATABASE_URL", "dbname=" + name}});
+    ASSERT_EQ(m.code, 0) << m.err;
+    pqxx::nontransaction{later}.exec(
+        "insert into staging.sc_user_document (user_document) values ('{\"user_id\": 42}')");
+  }
+  EXPECT_TRUE(svc.wait_for_stderr("\"inserted\":1", 20s)) << svc.err();
+  EXPECT_FALSE(svc.wait(0ms)) << "the service exited during the outage";
+  svc.signal(SIGTERM);
+  EXPECT_EQ(svc.wait(20s), 0) << svc.err();
+  auto admin = db.connect();
+  pqxx::nontransaction{admin}.exec("drop database " + name + " with (force)");
+}

@@ -1,0 +1,139 @@
+// load-users, load-crm and etl through the real binary against a real PostgreSQL.
+
+#include "support/database.hpp"
+#include "support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include <fstream>
+
+using namespace scpipe;
+using test::run;
+
+namespace {
+
+class loaders : public ::testing::Test {
+protected:
+  void SetUp() override {
+    db.migrate();
+  }
+
+  void TearDown() override {
+    for (const auto& f : files_)
+      std::remove(f.c_str());
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    auto path = "/tmp/scpipe-loaders-" + std::to_string(getpid()) + "-" + name;
+    std::ofstream{path, std::ios::binary} << text;
+    files_.push_back(path);
+    return path;
+  }
+
+  test::run_result scpipe(std::vector<std::string> args) {
+    args.insert(args.begin(), SCPIPE_BINARY);
+    return run(args, db.env());
+  }
+
+  std::string one(const std::string& sql) {
+    pqxx::nontransaction tx{conn};
+    auto r = tx.exec(sql);
+    return r.empty() || r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
+  }
+
+  test::test_database db;
+  pqxx::connection conn = db.connect();
+  std::vector<std::string> files_;
+};
+
+} // namespace
+
+TEST_F(loaders, json_array_documents_are_stored_as_they_came_in_load_order) {
+  auto path =
+      write("users.json", "[{\"user_id\": \"7\",  \"user_email\": \"g@x\"},\n {\"user_id\": 8}]\n");
+  auto r = scpipe({"load-users", path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, path + ": 2 documents loaded into staging.sc_user_document\n");
+  EXPECT_EQ(one("select string_agg(user_document::text, '|' order by load_seq) from "
+                "staging.sc_user_document"),
+            "{\"user_id\": \"7\",  \"user_email\": \"g@x\"}|{\"user_id\": 8}");
+}
+
+TEST_F(loaders, ndjson_loads_and_several_files_load_in_order) {
+  auto a = write("a.ndjson", "{\"user_id\": 1}\n{\"user_id\": 2}\n");
+  auto b = write("b.ndjson", "{\"user_id\": 3}\n");
+  auto r = scpipe({"load-users", a, b});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(one("select string_agg(user_document->>'user_id', ',' order by load_seq) from "
+                "staging.sc_user_document"),
+            "1,2,3");
+}
+
+TEST_F(loaders, syntax_error_names_file_line_and_record_and_loads_nothing_of_that_file) {
+  auto good = write("good.json", "[{\"user_id\": 1}]");
+  auto bad = write("bad.json", "[{\"user_id\": 2},\n{\"user_id\": 3},\n{\"user_id\": 4,}]");
+  auto r = scpipe({"load-users", good, bad});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("scpipe load-users: " + bad + ":3: record 3: invalid JSON"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("nothing of " + bad + " was loaded"), std::string::npos) << r.err;
+  EXPECT_EQ(one("select string_agg(user_document->>'user_id', ',') from staging.sc_user_document"),
+            "1")
+      << "the good file before it stays loaded, nothing of the bad one";
+}
+
+TEST_F(loaders, missing_file_is_a_clear_error) {
+  auto r = scpipe({"load-users", "/nonexistent/users.json"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/users.json: cannot open"), std::string::npos) << r.err;
+}
+
+TEST_F(loaders, crm_csv_with_bom_crlf_and_quoted_commas_maps_user_email) {
+  auto path =
+      write("crm.csv", "\xEF\xBB\xBFuser_email,industry,region,company_name\r\n"
+                       "grover@monster.org,Education,USA,\"Furry Arms, Inc\"\r\n"
+                       "elmo@monster.org,\"Toys \"\"R\"\" Us\",EU,\"Line\r\nBreak Ltd\"\r\n");
+  auto r = scpipe({"load-crm", path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, path + ": 2 rows loaded into staging.crm_customer\n");
+  EXPECT_EQ(one("select string_agg(customer_email || '|' || industry || '|' || region || '|' || "
+                "company_name, "
+                "';' order by load_seq) from staging.crm_customer"),
+            "grover@monster.org|Education|USA|Furry Arms, Inc;elmo@monster.org|Toys \"R\" "
+            "Us|EU|Line\r\nBreak Ltd");
+}
+
+TEST_F(loaders, bad_crm_row_names_file_and_line_and_loads_nothing) {
+  auto path = write("crm.csv", "user_email,industry,region,company_name\na@x,E,U,C\nb@x,E,U\n");
+  auto r = scpipe({"load-crm", path});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(path + ":3: expected 4 fields as in the header, found 3"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(one("select count(*) from staging.crm_customer"), "0");
+}
+
+TEST_F(loaders, etl_command_prints_its_summary_and_counts_rejections) {
+  auto users =
+      write("users.json", "[{\"user_id\": 1, \"user_email\": \"a@x\"}, {\"user_id\": \"x\"}]");
+  ASSERT_EQ(scpipe({"load-users", users}).code, 0);
+  auto r = scpipe({"etl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("inserted 1, changed 0, unchanged 0, rejected 1 (run 1, ", 0), 0u) << r.out;
+  auto again = scpipe({"etl", "--full"});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(again.out.rfind("inserted 0, changed 0, unchanged 1, rejected 1 (run 2, ", 0), 0u)
+      << again.out;
+}
+
+TEST_F(loaders, etl_against_an_unmigrated_database_fails_clearly) {
+  test::test_database empty;
+  auto r = run({SCPIPE_BINARY, "etl"}, empty.env());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(
+      r.err.find("scpipe etl: the database lacks scpipe's tables or functions: run scpipe migrate"),
+      std::string::npos)
+      << r.err;
+}

@@ -1,0 +1,320 @@
+// The user ETL (sql/0003, db::run_user_etl) against a real PostgreSQL: schema.md's rules.
+
+#include "db/user_etl.hpp"
+#include "support/database.hpp"
+
+#include <gtest/gtest.h>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include <thread>
+
+using namespace scpipe;
+
+namespace {
+
+class user_etl : public ::testing::Test {
+protected:
+  void SetUp() override {
+    db.migrate();
+    exec("set timezone = 'UTC'");
+  }
+
+  pqxx::result exec(const std::string& sql) {
+    pqxx::nontransaction tx{conn};
+    return tx.exec(sql);
+  }
+
+  /// Inserts documents as an upstream system would, one load (one statement).
+  void load_documents(const std::vector<std::string>& docs) {
+    pqxx::nontransaction tx{conn};
+    std::string values;
+    for (const auto& d : docs)
+      values += (values.empty() ? "(" : ", (") + tx.quote(d) + ")";
+    tx.exec("insert into staging.sc_user_document (user_document) values " + values);
+  }
+
+  void load_crm(const std::string& email, const std::string& industry, const std::string& region,
+                const std::string& company) {
+    pqxx::nontransaction tx{conn};
+    tx.exec(
+        "insert into staging.crm_customer (customer_email, industry, region, company_name) values ("
+        + tx.quote(email) + ", " + tx.quote(industry) + ", " + tx.quote(region) + ", "
+        + tx.quote(company) + ")");
+  }
+
+  db::etl_summary etl(const std::string& tz = "UTC", bool full = false) {
+    return db::run_user_etl(conn, tz, full);
+  }
+
+  std::string one(const std::string& sql) {
+    auto r = exec(sql);
+    return r.empty() || r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
+  }
+
+  long count(const std::string& sql) {
+    return std::stol(one(sql));
+  }
+
+  static std::string doc(int id, const std::string& email, const std::string& extra = "") {
+    return R"({"user_id": ")" + std::to_string(id) + R"(", "user_email": ")" + email
+           + R"(", "signup_ts": "2019-04-02T10:15:00", "active": "TRUE", "on_trial": "FALSE")"
+           + extra + "}";
+  }
+
+  test::test_database db;
+  pqxx::connection conn = db.connect();
+};
+
+void expect_counts(const db::etl_summary& s, int64_t inserted, int64_t changed, int64_t unchanged,
+                   int64_t rejected) {
+  EXPECT_EQ(s.inserted, inserted) << "inserted";
+  EXPECT_EQ(s.changed, changed) << "changed";
+  EXPECT_EQ(s.unchanged, unchanged) << "unchanged";
+  EXPECT_EQ(s.rejected, rejected) << "rejected";
+}
+
+} // namespace
+
+TEST_F(user_etl, new_user_is_inserted_in_force_from_1970_to_2199_with_typed_fields) {
+  load_documents({doc(7, "grover@monster.org")});
+  load_crm("grover@monster.org", "Education", "USA", "Furry Arms, Inc");
+  expect_counts(etl(), 1, 0, 0, 0);
+  auto r = exec("select user_id, user_email, on_trial, user_industry, user_region, user_company, "
+                "signup_ts::text, active, effective_from_ts::text, effective_to_ts::text "
+                "from only sc.sc_user");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0][0].as<int>(), 7);
+  EXPECT_EQ(r[0][1].as<std::string>(), "grover@monster.org");
+  EXPECT_FALSE(r[0][2].as<bool>());
+  EXPECT_EQ(r[0][3].as<std::string>(), "Education");
+  EXPECT_EQ(r[0][4].as<std::string>(), "USA");
+  EXPECT_EQ(r[0][5].as<std::string>(), "Furry Arms, Inc");
+  EXPECT_EQ(r[0][6].as<std::string>(), "2019-04-02 10:15:00+00");
+  EXPECT_TRUE(r[0][7].as<bool>());
+  EXPECT_EQ(r[0][8].as<std::string>(), "1970-01-01 00:00:00+00");
+  EXPECT_EQ(r[0][9].as<std::string>(), "2199-12-31 00:00:00+00");
+}
+
+TEST_F(user_etl, upstream_quirks_numbers_booleans_and_strings_are_all_understood) {
+  load_documents(
+      {R"({"user_id": 8, "user_email": "a@x", "active": true, "on_trial": false})",
+       R"({"user_id": " 9 ", "user_email": "b@x", "active": "false", "on_trial": "1"})"});
+  expect_counts(etl(), 2, 0, 0, 0);
+  EXPECT_EQ(
+      one("select string_agg(user_id || ':' || active || ':' || on_trial, ',' order by user_id) "
+          "from only sc.sc_user"),
+      "8:true:false,9:false:true");
+}
+
+TEST_F(user_etl, times_without_zone_are_in_the_configured_time_zone) {
+  load_documents({R"({"user_id": 1, "signup_ts": "2019-04-02T10:15:00"})",
+                  R"({"user_id": 2, "signup_ts": "2019-04-02T10:15:00Z"})",
+                  R"({"user_id": 3, "signup_ts": "2019-04-02T10:15:00.25+05:30"})",
+                  R"({"user_id": 4, "signup_ts": "4/2/2019 10:15:00"})"});
+  expect_counts(etl("Australia/Sydney"), 4, 0, 0, 0);
+  EXPECT_EQ(one("select string_agg(signup_ts::text, ',' order by user_id) from only sc.sc_user"),
+            "2019-04-01 23:15:00+00,2019-04-02 10:15:00+00,2019-04-02 04:45:00.25+00,"
+            "2019-04-01 23:15:00+00");
+}
+
+TEST_F(user_etl, unknown_time_zone_fails_the_run_and_changes_nothing) {
+  load_documents({doc(1, "a@x")});
+  EXPECT_THROW(etl("Mars/Olympus"), pqxx::sql_error);
+  EXPECT_EQ(count("select count(*) from sc.sc_user"), 0);
+  EXPECT_EQ(count("select count(*) from scpipe.etl_run"), 0);
+}
+
+TEST_F(user_etl, new_document_with_changes_moves_the_old_version_to_history) {
+  load_documents({doc(7, "grover@monster.org")});
+  etl();
+  auto first_created = one("select created_on_ts::text from only sc.sc_user");
+  load_documents({doc(7, "grover@monster.org", R"(, "active": "FALSE")")});
+  auto s = etl();
+  expect_counts(s, 0, 1, 0, 0);
+  auto hist = exec("select active, effective_from_ts::text, effective_to_ts, created_on_ts::text "
+                   "from sc.sc_user_hist");
+  ASSERT_EQ(hist.size(), 1u);
+  EXPECT_TRUE(hist[0][0].as<bool>());
+  EXPECT_EQ(hist[0][1].as<std::string>(), "1970-01-01 00:00:00+00");
+  EXPECT_EQ(hist[0][3].as<std::string>(), first_created);
+  auto cur =
+      exec("select u.active, u.effective_from_ts = h.effective_to_ts, u.effective_to_ts::text "
+           "from only sc.sc_user u join sc.sc_user_hist h using (user_id)");
+  ASSERT_EQ(cur.size(), 1u);
+  EXPECT_FALSE(cur[0][0].as<bool>());
+  EXPECT_TRUE(cur[0][1].as<bool>()) << "the new version starts where the old one ends";
+  EXPECT_EQ(cur[0][2].as<std::string>(), "2199-12-31 00:00:00+00");
+  EXPECT_EQ(count("select count(*) from sc.sc_user"), 2) << "every version, without only";
+}
+
+TEST_F(user_etl, new_crm_row_alone_changes_the_user) {
+  load_documents({doc(7, "grover@monster.org"), doc(8, "elmo@monster.org")});
+  load_crm("grover@monster.org", "Education", "USA", "Sesame");
+  etl();
+  load_crm("grover@monster.org", "Mining", "USA", "Sesame");
+  auto s = etl();
+  expect_counts(s, 0, 1, 0, 0); // elmo is not even looked at
+  EXPECT_EQ(one("select user_industry from only sc.sc_user where user_id = 7"), "Mining");
+  EXPECT_EQ(one("select user_industry from sc.sc_user_hist where user_id = 7"), "Education");
+}
+
+TEST_F(user_etl, unchanged_user_is_not_touched_and_a_rerun_is_a_noop) {
+  load_documents({doc(7, "grover@monster.org")});
+  etl();
+  auto before = one(
+      "select created_on_ts::text || effective_from_ts::text || xmin::text from only sc.sc_user");
+  load_documents({doc(7, "grover@monster.org")}); // same content again
+  expect_counts(etl(), 0, 0, 1, 0);
+  expect_counts(etl(), 0, 0, 0, 0);
+  EXPECT_EQ(one("select created_on_ts::text || effective_from_ts::text || xmin::text from only "
+                "sc.sc_user"),
+            before);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_hist"), 0);
+}
+
+TEST_F(user_etl, last_loaded_document_wins_within_one_load_and_across_loads) {
+  load_documents({doc(7, "first@x"), doc(7, "second@x"), doc(8, "a@x")});
+  etl();
+  EXPECT_EQ(one("select user_email from only sc.sc_user where user_id = 7"), "second@x");
+  load_documents({doc(7, "third@x")});
+  load_documents({doc(7, "fourth@x")});
+  expect_counts(etl(), 0, 1, 0, 0);
+  EXPECT_EQ(one("select user_email from only sc.sc_user where user_id = 7"), "fourth@x");
+  EXPECT_EQ(count("select count(*) from sc.sc_user_hist where user_id = 7"), 1);
+}
+
+TEST_F(user_etl, crm_matches_email_case_insensitively_and_last_loaded_wins) {
+  load_documents({doc(7, "Grover@Monster.ORG")});
+  load_crm("grover@monster.org", "Education", "USA", "Old Co");
+  load_crm("GROVER@MONSTER.ORG", "Education", "USA", "New Co");
+  etl();
+  EXPECT_EQ(one("select user_company from only sc.sc_user"), "New Co");
+}
+
+TEST_F(user_etl, user_without_crm_row_gets_unknown) {
+  load_documents({doc(7, "nobody@x")});
+  etl();
+  EXPECT_EQ(
+      one("select user_industry || '/' || user_region || '/' || user_company from only sc.sc_user"),
+      "unknown/unknown/unknown");
+}
+
+TEST_F(user_etl, malformed_documents_are_recorded_with_reasons_and_the_rest_load) {
+  load_documents(
+      {doc(1, "good@x"), R"({"user_id": "abc"})", R"({"user_email": "no-id@x"})",
+       R"({"user_id": 99999999999})", R"({"user_id": 5, "signup_ts": "2019-02-30T00:00:00"})",
+       R"({"user_id": 6, "active": "maybe"})", R"([1, 2])",
+       R"({"user_id": 7, "inspection": [{"inspection_id": "1", "inspection_ts": "13/45/2019 9:00:00"}]})",
+       doc(2, "also-good@x")});
+  auto s = etl();
+  expect_counts(s, 2, 0, 0, 7);
+  auto r = exec("select reason from scpipe.rejected_user_document order by load_seq");
+  std::vector<std::string> reasons;
+  for (const auto& row : r)
+    reasons.push_back(row[0].as<std::string>());
+  EXPECT_EQ(reasons, (std::vector<std::string>{
+                         "user_id is not an integer of at most 32 bits: \"abc\"",
+                         "user_id is missing",
+                         "user_id is not an integer of at most 32 bits: 99999999999",
+                         "signup_ts is not a timestamp: 2019-02-30T00:00:00",
+                         "active is not a boolean: \"maybe\"",
+                         "document is not a JSON object",
+                         "inspection[0]: inspection_ts is not a timestamp: 13/45/2019 9:00:00",
+                     }));
+  EXPECT_EQ(one("select string_agg(user_id::text, ',' order by user_id) from only sc.sc_user"),
+            "1,2");
+}
+
+TEST_F(user_etl, rejected_latest_document_leaves_the_earlier_usable_one_in_force) {
+  load_documents({doc(7, "good@x"), R"({"user_id": 7, "signup_ts": "yesterday"})"});
+  expect_counts(etl(), 1, 0, 0, 1);
+  EXPECT_EQ(one("select user_email from only sc.sc_user"), "good@x");
+}
+
+TEST_F(user_etl, nested_arrays_are_flattened_and_replaced_when_the_document_changes) {
+  load_documents({doc(7, "g@x", R"(, "checklist": [
+      {"checklist_id": "31", "created_on": "2019-04-02T11:00:00", "checklist_name": "Fire exits"},
+      {"checklist_id": "32", "created_on": "2019-04-02T12:00:00", "checklist_name": "Ladders"}],
+    "inspection": [{"created_ts": "2019-04-03T09:00:00", "inspection_id": "88", "inspection_ts": "4/3/2019 9:05:00"}])")});
+  etl();
+  EXPECT_EQ(
+      one("select string_agg(checklist_id || '=' || checklist_name || '@' || created_on_ts, ',' "
+          "order by checklist_id) from sc.sc_user_checklist where user_id = 7"),
+      "31=Fire exits@2019-04-02 11:00:00+00,32=Ladders@2019-04-02 12:00:00+00");
+  EXPECT_EQ(one("select inspection_id || '@' || inspection_ts || '/' || created_ts from "
+                "sc.sc_user_inspection"),
+            "88@2019-04-03 09:05:00+00/2019-04-03 09:00:00+00");
+  load_documents(
+      {doc(7, "g@x", R"(, "checklist": [{"checklist_id": "33", "checklist_name": "Roof"}])")});
+  etl();
+  EXPECT_EQ(one("select string_agg(checklist_id, ',') from sc.sc_user_checklist"), "33");
+  EXPECT_EQ(count("select count(*) from sc.sc_user_inspection"), 0);
+}
+
+TEST_F(user_etl, history_joins_each_event_to_the_version_in_force_at_its_time) {
+  load_documents({doc(7, "g@x")});
+  load_crm("g@x", "Education", "USA", "First Co");
+  etl();
+  auto between = one("select clock_timestamp()::text");
+  load_crm("g@x", "Education", "USA", "Second Co");
+  etl();
+  exec("insert into sc.sc_user_event (user_id, event_type, event_ts) values "
+       "(7, 'login', '2019-05-01'), (7, 'login', '"
+       + between + "'), (7, 'login', now() + interval '1 day')");
+  auto r = exec("select e.event_ts < '" + between
+                + "'::timestamptz + interval '1 second', u.user_company "
+                  "from sc.sc_user_event e join sc.sc_user u on e.user_id = u.user_id "
+                  "and e.event_ts >= u.effective_from_ts and e.event_ts < u.effective_to_ts "
+                  "order by e.event_ts");
+  ASSERT_EQ(r.size(), 3u) << "each event joins exactly one version";
+  EXPECT_EQ(r[0][1].as<std::string>(), "First Co");
+  EXPECT_EQ(r[1][1].as<std::string>(), "First Co");
+  EXPECT_EQ(r[2][1].as<std::string>(), "Second Co");
+}
+
+TEST_F(user_etl, concurrent_runs_never_leave_two_current_rows_or_break_a_key) {
+  std::vector<std::string> docs;
+  for (int i = 1; i <= 200; ++i)
+    docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
+  load_documents(docs);
+  etl();
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::string> changed;
+    for (int i = 1; i <= 200; i += 2)
+      changed.push_back(doc(i, "u" + std::to_string(i) + "-r" + std::to_string(round) + "@x"));
+    load_documents(changed);
+    std::vector<db::etl_summary> results(3);
+    std::vector<std::thread> runners;
+    for (auto& r : results)
+      runners.emplace_back([this, &r] {
+        auto c = db.connect();
+        r = db::run_user_etl(c, "UTC");
+      });
+    for (auto& t : runners)
+      t.join();
+    int64_t changed_total = 0;
+    for (const auto& r : results)
+      changed_total += r.changed;
+    EXPECT_EQ(changed_total, 100) << "round " << round << ": the change was applied exactly once";
+  }
+  EXPECT_EQ(count("select count(*) from only sc.sc_user"), 200);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_hist"), 300);
+  EXPECT_EQ(count("select count(*) from (select user_id from sc.sc_user where effective_to_ts = "
+                  "'2199-12-31' group by user_id having count(*) > 1) d"),
+            0);
+}
+
+TEST_F(user_etl, incremental_run_looks_only_at_what_arrived) {
+  std::vector<std::string> docs;
+  for (int i = 1; i <= 500; ++i)
+    docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
+  load_documents(docs);
+  expect_counts(etl(), 500, 0, 0, 0);
+  load_documents({doc(10, "u10@x"), doc(11, "changed@x")});
+  load_crm("u12@x", "Mining", "EU", "Co");
+  auto s = etl();
+  expect_counts(s, 0, 2, 1, 0); // 3 users considered out of 500
+  auto full = etl("UTC", true);
+  expect_counts(full, 0, 0, 500, 0); // a full recompute agrees: nothing left to change
+}

@@ -1,0 +1,125 @@
+#include "core/json_documents.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace scpipe;
+
+namespace {
+
+struct split_result {
+  std::vector<json_document> docs;
+  std::optional<json_stream_error> error;
+};
+
+/// Feeds `text` in chunks of `chunk` bytes (0: all at once).
+split_result split(std::string_view text, size_t chunk = 0) {
+  json_document_splitter s;
+  split_result r;
+  if (chunk == 0)
+    chunk = text.size() + 1;
+  for (size_t i = 0; i < text.size() && !r.error; i += chunk)
+    r.error = s.feed(text.substr(i, chunk), r.docs);
+  if (!r.error)
+    r.error = s.finish(r.docs);
+  return r;
+}
+
+std::vector<std::string> texts(const split_result& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.docs)
+    out.push_back(d.text);
+  return out;
+}
+
+} // namespace
+
+TEST(json_documents, array_elements_are_documents_exactly_as_written) {
+  auto r = split("[{\"user_id\": \"7\"},\n {\"user_id\": 8, \"a\": [1, {\"b\": 2}]}\n]\n");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(texts(r), (std::vector<std::string>{"{\"user_id\": \"7\"}",
+                                                "{\"user_id\": 8, \"a\": [1, {\"b\": 2}]}"}));
+  EXPECT_EQ(r.docs[1].line, 2u);
+  EXPECT_EQ(r.docs[1].record, 2u);
+}
+
+TEST(json_documents, ndjson_and_pretty_printed_objects_one_after_another) {
+  auto r = split("{\"a\":1}\n{\"a\":2}\n\n{\n  \"a\": 3\n}\n");
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(texts(r), (std::vector<std::string>{"{\"a\":1}", "{\"a\":2}", "{\n  \"a\": 3\n}"}));
+  EXPECT_EQ(r.docs[2].line, 4u);
+}
+
+TEST(json_documents, braces_and_escaped_quotes_inside_strings_do_not_split) {
+  auto text = R"([{"s": "a } ] { [ \" \\"}, {"t": "\\\"}"}])";
+  auto r = split(text);
+  ASSERT_FALSE(r.error) << r.error->message;
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].text, R"({"s": "a } ] { [ \" \\"})");
+}
+
+TEST(json_documents, any_chunking_gives_the_same_documents) {
+  std::string text =
+      "\xEF\xBB\xBF[{\"a\": \"x,}\"}, {\"b\": [1,2,{\"c\":\"\\\"\"}]},\n{\"d\": null}]";
+  auto whole = split(text);
+  ASSERT_FALSE(whole.error);
+  for (size_t chunk : {1u, 2u, 3u, 7u}) {
+    auto r = split(text, chunk);
+    ASSERT_FALSE(r.error) << "chunk " << chunk << ": " << r.error->message;
+    EXPECT_EQ(texts(r), texts(whole)) << "chunk " << chunk;
+  }
+}
+
+TEST(json_documents, empty_array_has_no_documents) {
+  auto r = split(" [ ] \n");
+  EXPECT_FALSE(r.error);
+  EXPECT_TRUE(r.docs.empty());
+}
+
+TEST(json_documents, syntax_error_inside_a_document_names_its_line_and_record) {
+  auto r = split("[{\"a\": 1},\n{\"a\": 2},\n{\"a\": tru}]");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 3u);
+  EXPECT_EQ(r.error->record, 3u);
+  EXPECT_NE(r.error->message.find("invalid JSON"), std::string::npos);
+}
+
+TEST(json_documents, trailing_comma_is_an_error) {
+  auto r = split("[{\"a\": 1},\n]");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 2u);
+  EXPECT_EQ(r.error->message, "expected a JSON object, found ']'");
+}
+
+TEST(json_documents, missing_comma_is_an_error) {
+  auto r = split("[{\"a\": 1} {\"a\": 2}]");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->message, "expected ',' or ']' after record 1, found '{'");
+}
+
+TEST(json_documents, element_that_is_not_an_object_is_an_error) {
+  auto r = split("[{\"a\": 1}, 42]");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->record, 2u);
+  EXPECT_EQ(r.error->message, "expected a JSON object, found '4'");
+}
+
+TEST(json_documents, truncated_file_is_an_error) {
+  auto r = split("[{\"a\": 1}, {\"a\": \"unterminated");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->message, "the file ends inside record 2 (in a string)");
+  auto open_array = split("[{\"a\": 1}");
+  ASSERT_TRUE(open_array.error);
+  EXPECT_EQ(open_array.error->message, "the file ends before the array's closing ']'");
+}
+
+TEST(json_documents, content_after_the_array_is_an_error) {
+  auto r = split("[{\"a\": 1}]\n{\"a\": 2}");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 2u);
+}
+
+TEST(json_documents, invalid_utf8_is_an_error) {
+  auto r = split("{\"a\": \"\xC3\x28\"}");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->record, 1u);
+}

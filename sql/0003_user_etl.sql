@@ -65,10 +65,10 @@ comment on table scpipe.rejected_user_document is
 -- -- upstream value parsers: NULL for anything unusable, never an error ------------------------
 
 -- Contract: an integer that fits int4, given as a JSON number or a string of digits; else NULL.
-create function scpipe.upstream_int(p_value json) returns int
+create function scpipe.upstream_int(p_value jsonb) returns int
 language sql immutable parallel safe as $$
   select case
-    when json_typeof(p_value) in ('number', 'string')
+    when jsonb_typeof(p_value) in ('number', 'string')
          and (p_value #>> '{}') ~ '^\s*-?[0-9]{1,10}\s*$'
          and trim(p_value #>> '{}')::bigint between -2147483648 and 2147483647
     then trim(p_value #>> '{}')::int
@@ -77,9 +77,9 @@ $$;
 
 -- Contract: a flag given as a JSON boolean, or "TRUE"/"FALSE"/"true"/"false"/"1"/"0" (any case),
 -- or the numbers 1/0; else NULL (also for a missing value: check the input to tell them apart).
-create function scpipe.upstream_bool(p_value json) returns boolean
+create function scpipe.upstream_bool(p_value jsonb) returns boolean
 language sql immutable parallel safe as $$
-  select case json_typeof(p_value)
+  select case jsonb_typeof(p_value)
     when 'boolean' then (p_value #>> '{}')::boolean
     when 'string' then case lower(p_value #>> '{}') when 'true' then true when '1' then true
                                                    when 'false' then false when '0' then false end
@@ -87,53 +87,50 @@ language sql immutable parallel safe as $$
   end
 $$;
 
+-- Contract: the number of days of a month (m in 1..12, y >= 1).
+create function scpipe.days_in_month(y int, m int) returns int
+language sql immutable parallel safe as $$
+  select extract(day from make_date(y, m, 1) + interval '1 month' - interval '1 day')::int
+$$;
+
 -- Contract: a timestamp as upstream writes it, or NULL when it is not one (wrong shape or an
--- impossible date such as 2019-02-30). Accepted: ISO-8601 'YYYY-MM-DD[T ]HH:MM:SS[.ffffff]'
--- with an optional 'Z' or '±hh[:mm]' zone, and 'M/D/YYYY H:MM:SS'. A time without zone is a
--- local time in p_tz (an IANA name such as 'UTC' or 'Australia/Sydney').
+-- impossible date such as 2019-02-30); never an error. Accepted: ISO-8601
+-- 'YYYY-MM-DD[T ]HH:MM:SS[.ffffff]' with an optional 'Z' or '±hh[:mm]' zone, and
+-- 'M/D/YYYY H:MM:SS'. A time without zone is a local time in p_tz (an IANA name).
+-- Plain SQL, so the planner inlines it: one regular expression checks the shape, substrings
+-- check the ranges, and the casts run only on text that passed (nested CASEs keep that order).
 create function scpipe.parse_upstream_ts(p_text text, p_tz text) returns timestamptz
-language plpgsql stable parallel safe as $$
-declare
-  m text[];
-  y int; mo int; d int; h int; mi int; s float8;
-  zone text;
-  local_ts timestamp;
-begin
-  if p_text is null then
-    return null;
-  end if;
-  m := regexp_match(p_text,
-    '^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2}):([0-9]{2}(?:\.[0-9]{1,6})?)(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$');
-  if m is not null then
-    y := m[1]; mo := m[2]; d := m[3]; h := m[4]; mi := m[5]; s := m[6]; zone := m[7];
-  else
-    m := regexp_match(p_text, '^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4}) ([0-9]{1,2}):([0-9]{2}):([0-9]{2})$');
-    if m is null then
-      return null;
-    end if;
-    mo := m[1]; d := m[2]; y := m[3]; h := m[4]; mi := m[5]; s := m[6];
-  end if;
-  if y < 1 or mo not between 1 and 12 or d < 1
-     or d > extract(day from make_date(y, mo, 1) + interval '1 month' - interval '1 day')
-     or h > 23 or mi > 59 or s >= 60 then
-    return null;
-  end if;
-  local_ts := make_timestamp(y, mo, d, h, mi, s);
-  if zone is null then
-    return local_ts at time zone p_tz;
-  elsif zone = 'Z' then
-    return local_ts at time zone 'UTC';
-  end if;
-  -- '+05:30' means local = UTC + 5h30, so UTC = local - 5h30.
-  zone := replace(zone, ':', '');
-  if substr(zone, 2, 2)::int > 18 or coalesce(nullif(substr(zone, 4, 2), ''), '0')::int > 59 then
-    return null;
-  end if;
-  return (local_ts - (case left(zone, 1) when '-' then -1 else 1 end)
-                     * (make_interval(hours => substr(zone, 2, 2)::int)
-                        + make_interval(mins => coalesce(nullif(substr(zone, 4, 2), ''), '0')::int)))
-         at time zone 'UTC';
-end
+language sql stable parallel safe as $$
+  select case
+    when p_text ~ '^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d(:?\d\d)?)?$'
+    then case
+      when substr(p_text, 1, 4) <> '0000'
+           and substr(p_text, 6, 2) between '01' and '12'
+           and substr(p_text, 9, 2) >= '01'
+           and substr(p_text, 9, 2)::int <= scpipe.days_in_month(substr(p_text, 1, 4)::int, substr(p_text, 6, 2)::int)
+           and substr(p_text, 12, 2) <= '23' and substr(p_text, 15, 2) <= '59' and substr(p_text, 18, 2) <= '59'
+      then case
+        when position('+' in substr(p_text, 20)) + position('-' in substr(p_text, 20))
+             + position('Z' in substr(p_text, 20)) = 0
+        then p_text::timestamp at time zone p_tz
+        when substring(p_text from '(Z|[+-]\d\d(:?\d\d)?)$') ~ '^(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)$'
+        then p_text::timestamptz
+      end
+    end
+    when p_text ~ '^\d\d?/\d\d?/\d{4} \d\d?:\d\d:\d\d$'
+    then case
+      when split_part(split_part(p_text, ' ', 1), '/', 3) <> '0000'
+           and split_part(p_text, '/', 1)::int between 1 and 12
+           and split_part(p_text, '/', 2)::int between 1 and
+               scpipe.days_in_month(split_part(split_part(p_text, ' ', 1), '/', 3)::int,
+                                    split_part(p_text, '/', 1)::int)
+           and split_part(split_part(p_text, ' ', 2), ':', 1)::int <= 23
+           and split_part(p_text, ':', 2) <= '59' and split_part(p_text, ':', 3) <= '59'
+      then (make_date(split_part(split_part(p_text, ' ', 1), '/', 3)::int, split_part(p_text, '/', 1)::int,
+                      split_part(p_text, '/', 2)::int)
+            + split_part(p_text, ' ', 2)::time) at time zone p_tz
+    end
+  end
 $$;
 
 -- -- the ETL -------------------------------------------------------------------------------------
@@ -154,7 +151,10 @@ $$;
 --    (SHARE lock on the staging tables) so no row below the new watermarks appears later.
 create function scpipe.run_user_etl(p_timezone text default 'UTC', p_full boolean default false)
 returns scpipe.etl_run
-language plpgsql as $$
+language plpgsql
+-- Plan every statement with this run's statistics: the first run sees empty tables.
+set plan_cache_mode = force_custom_plan
+as $$
 declare
   run scpipe.etl_run;
   run_ts timestamptz;
@@ -176,15 +176,25 @@ begin
   end if;
   select coalesce(max(load_seq), 0) into doc_to from staging.sc_user_document;
   select coalesce(max(load_seq), 0) into crm_to from staging.crm_customer;
+  -- A large arrival makes the planner's statistics stale (a first load: empty); refresh them
+  -- so the big statements get parallel, hash-based plans. Small increments skip this.
+  if doc_to - doc_from > greatest(10000, 0.1 * (select reltuples from pg_class
+                                                where oid = 'staging.sc_user_document'::regclass)) then
+    analyze staging.sc_user_document;
+  end if;
+  if crm_to - crm_from > greatest(10000, 0.1 * (select reltuples from pg_class
+                                                where oid = 'staging.crm_customer'::regclass)) then
+    analyze staging.crm_customer;
+  end if;
   insert into scpipe.etl_run (started_at, full_run, document_seq, crm_seq)
     values (run_ts, p_full, doc_to, crm_to) returning * into run;
 
   drop table if exists etl_doc, etl_checklist, etl_inspection, etl_winner, etl_candidate, etl_changed;
 
-  -- 1. The new documents, their fields extracted once.
+  -- 1. The new documents, their fields extracted once (parsed once, as jsonb).
   create temp table etl_doc on commit drop as
   select d.load_seq,
-         json_typeof(d.user_document) = 'object' as is_object,
+         j.doc is not null as is_object,
          x.user_id as raw_user_id,
          scpipe.upstream_int(x.user_id) as user_id,
          x.user_email,
@@ -197,80 +207,85 @@ begin
          x.checklist,
          x.inspection
   from staging.sc_user_document d
-  left join lateral json_to_record(case when json_typeof(d.user_document) = 'object'
-                                        then d.user_document end)
-       as x(user_id json, user_email text, on_trial json, active json, signup_ts text,
-            checklist json, inspection json) on true
+  cross join lateral (select case when json_typeof(d.user_document) = 'object'
+                                  then d.user_document::jsonb end as doc) j
+  left join lateral jsonb_to_record(j.doc)
+       as x(user_id jsonb, user_email text, on_trial jsonb, active jsonb, signup_ts text,
+            checklist jsonb, inspection jsonb) on true
   where d.load_seq > doc_from and d.load_seq <= doc_to;
 
   -- 2. Their nested arrays, flattened (position kept: the last of a repeated id wins).
   create temp table etl_checklist on commit drop as
   select d.load_seq, e.pos,
-         case when json_typeof(e.item) = 'object' then e.item ->> 'checklist_id' end as checklist_id,
+         case when jsonb_typeof(e.item) = 'object' then e.item ->> 'checklist_id' end as checklist_id,
          e.item ->> 'checklist_name' as checklist_name,
          e.item ->> 'created_on' as raw_created_on,
          scpipe.parse_upstream_ts(e.item ->> 'created_on', p_timezone) as created_on_ts
-  from etl_doc d, json_array_elements(d.checklist) with ordinality as e(item, pos)
-  where json_typeof(d.checklist) = 'array';
+  from etl_doc d, jsonb_array_elements(d.checklist) with ordinality as e(item, pos)
+  where jsonb_typeof(d.checklist) = 'array';
 
   create temp table etl_inspection on commit drop as
   select d.load_seq, e.pos,
-         case when json_typeof(e.item) = 'object' then e.item ->> 'inspection_id' end as inspection_id,
+         case when jsonb_typeof(e.item) = 'object' then e.item ->> 'inspection_id' end as inspection_id,
          e.item ->> 'inspection_ts' as raw_inspection_ts,
          scpipe.parse_upstream_ts(e.item ->> 'inspection_ts', p_timezone) as inspection_ts,
          e.item ->> 'created_ts' as raw_created_ts,
          scpipe.parse_upstream_ts(e.item ->> 'created_ts', p_timezone) as created_ts
-  from etl_doc d, json_array_elements(d.inspection) with ordinality as e(item, pos)
-  where json_typeof(d.inspection) = 'array';
+  from etl_doc d, jsonb_array_elements(d.inspection) with ordinality as e(item, pos)
+  where jsonb_typeof(d.inspection) = 'array';
 
-  -- 3. Unusable documents: recorded with the first reason found.
-  with reasons as (
+  -- 3. Unusable documents: recorded with the first reason found. Set-based: the first bad
+  --    element of each document's arrays is found in one pass over each array table.
+  analyze etl_doc;
+  analyze etl_checklist;
+  analyze etl_inspection;
+  with bad_checklist as (
+    select distinct on (c.load_seq) c.load_seq,
+           'checklist[' || (c.pos - 1) || ']: '
+           || case when c.checklist_id is null then 'checklist_id is missing'
+                   when length(c.checklist_id) > 200 or length(c.checklist_name) > 200
+                     then 'a value is longer than 200 characters'
+                   else 'created_on is not a timestamp: ' || c.raw_created_on end as reason
+    from etl_checklist c
+    where c.checklist_id is null or length(c.checklist_id) > 200 or length(c.checklist_name) > 200
+       or (c.raw_created_on is not null and c.created_on_ts is null)
+    order by c.load_seq, c.pos
+  ), bad_inspection as (
+    select distinct on (i.load_seq) i.load_seq,
+           'inspection[' || (i.pos - 1) || ']: '
+           || case when i.inspection_id is null then 'inspection_id is missing'
+                   when length(i.inspection_id) > 200 then 'inspection_id is longer than 200 characters'
+                   when i.raw_inspection_ts is not null and i.inspection_ts is null
+                     then 'inspection_ts is not a timestamp: ' || i.raw_inspection_ts
+                   else 'created_ts is not a timestamp: ' || i.raw_created_ts end as reason
+    from etl_inspection i
+    where i.inspection_id is null or length(i.inspection_id) > 200
+       or (i.raw_inspection_ts is not null and i.inspection_ts is null)
+       or (i.raw_created_ts is not null and i.created_ts is null)
+    order by i.load_seq, i.pos
+  ), reasons as (
     select d.load_seq,
       case
         when not d.is_object then 'document is not a JSON object'
-        when d.raw_user_id is null or json_typeof(d.raw_user_id) = 'null' then 'user_id is missing'
+        when d.raw_user_id is null or jsonb_typeof(d.raw_user_id) = 'null' then 'user_id is missing'
         when d.user_id is null then 'user_id is not an integer of at most 32 bits: ' || d.raw_user_id::text
         when d.raw_signup_ts is not null and d.signup_ts is null
           then 'signup_ts is not a timestamp: ' || d.raw_signup_ts
-        when json_typeof(d.raw_on_trial) not in ('null') and d.on_trial is null
+        when jsonb_typeof(d.raw_on_trial) <> 'null' and d.on_trial is null
           then 'on_trial is not a boolean: ' || d.raw_on_trial::text
-        when json_typeof(d.raw_active) not in ('null') and d.active is null
+        when jsonb_typeof(d.raw_active) <> 'null' and d.active is null
           then 'active is not a boolean: ' || d.raw_active::text
         when length(d.user_email) > 200 then 'user_email is longer than 200 characters'
-        when json_typeof(d.checklist) not in ('array', 'null') then 'checklist is not an array'
-        when json_typeof(d.inspection) not in ('array', 'null') then 'inspection is not an array'
-        else (select 'checklist[' || (c.pos - 1) || ']: '
-                     || case when c.checklist_id is null then 'checklist_id is missing'
-                             when length(c.checklist_id) > 200 or length(c.checklist_name) > 200
-                               then 'a value is longer than 200 characters'
-                             else 'created_on is not a timestamp: ' || c.raw_created_on end
-              from etl_checklist c
-              where c.load_seq = d.load_seq
-                and (c.checklist_id is null or length(c.checklist_id) > 200
-                     or length(c.checklist_name) > 200
-                     or (c.raw_created_on is not null and c.created_on_ts is null))
-              order by c.pos limit 1)
+        when jsonb_typeof(d.checklist) not in ('array', 'null') then 'checklist is not an array'
+        when jsonb_typeof(d.inspection) not in ('array', 'null') then 'inspection is not an array'
+        else coalesce(bc.reason, bi.reason)
       end as reason
     from etl_doc d
-  ), reasons2 as (
-    select r.load_seq,
-      coalesce(r.reason,
-             (select 'inspection[' || (i.pos - 1) || ']: '
-                     || case when i.inspection_id is null then 'inspection_id is missing'
-                             when length(i.inspection_id) > 200 then 'inspection_id is longer than 200 characters'
-                             when i.raw_inspection_ts is not null and i.inspection_ts is null
-                               then 'inspection_ts is not a timestamp: ' || i.raw_inspection_ts
-                             else 'created_ts is not a timestamp: ' || i.raw_created_ts end
-              from etl_inspection i
-              where i.load_seq = r.load_seq
-                and (i.inspection_id is null or length(i.inspection_id) > 200
-                     or (i.raw_inspection_ts is not null and i.inspection_ts is null)
-                     or (i.raw_created_ts is not null and i.created_ts is null))
-              order by i.pos limit 1)) as reason
-    from reasons r
+    left join bad_checklist bc on bc.load_seq = d.load_seq
+    left join bad_inspection bi on bi.load_seq = d.load_seq
   )
   insert into scpipe.rejected_user_document (load_seq, run_id, reason)
-  select load_seq, run.run_id, reason from reasons2 where reason is not null
+  select load_seq, run.run_id, reason from reasons where reason is not null
   on conflict (load_seq) do update set run_id = excluded.run_id, reason = excluded.reason,
                                        rejected_at = excluded.rejected_at;
   get diagnostics run.rejected = row_count;
@@ -282,6 +297,8 @@ begin
   where not exists (select 1 from scpipe.rejected_user_document r
                     where r.load_seq = d.load_seq and r.run_id = run.run_id)
   order by d.user_id, d.load_seq desc;
+  create index on etl_winner (user_id);
+  analyze etl_winner;
 
   -- 5. Candidate versions: winners, plus current users whose e-mail got a new CRM row, with the
   --    CRM attributes of the row loaded last for their e-mail.
@@ -300,7 +317,8 @@ begin
          coalesce(nullif(crm.industry, ''), 'unknown')::varchar(200) as user_industry,
          coalesce(nullif(crm.region, ''), 'unknown')::varchar(200) as user_region,
          coalesce(nullif(crm.company_name, ''), 'unknown')::varchar(200) as user_company,
-         b.signup_ts, b.active, b.load_seq
+         b.signup_ts, b.active, b.load_seq,
+         exists (select 1 from only sc.sc_user u where u.user_id = b.user_id) as is_current
   from base b
   left join lateral (select c.industry, c.region, c.company_name
                      from staging.crm_customer c
@@ -318,6 +336,8 @@ begin
   where (u.user_email, u.on_trial, u.user_industry, u.user_region, u.user_company, u.signup_ts, u.active)
         is distinct from
         (c.user_email, c.on_trial, c.user_industry, c.user_region, c.user_company, c.signup_ts, c.active);
+  create index on etl_changed (user_id);
+  analyze etl_changed;
 
   insert into sc.sc_user_hist (user_id, user_email, on_trial, user_industry, user_region, user_company,
                                signup_ts, active, effective_from_ts, effective_to_ts, created_on_ts)
@@ -340,10 +360,8 @@ begin
   select c.user_id, c.user_email, c.on_trial, c.user_industry, c.user_region, c.user_company,
          c.signup_ts, c.active, '1970-01-01 00:00:00+00', '2199-12-31 00:00:00+00'
   from etl_candidate c
-  where not exists (select 1 from only sc.sc_user u where u.user_id = c.user_id);
+  where not c.is_current;
   get diagnostics run.inserted = row_count;
-  -- (the insert above saw the candidates inserted by itself as absent: rows it adds are not
-  --  visible to its own NOT EXISTS, which is what makes this count right)
 
   run.unchanged := (select count(*) from etl_candidate) - run.inserted - run.changed;
 

@@ -318,3 +318,36 @@ TEST_F(user_etl, incremental_run_looks_only_at_what_arrived) {
   auto full = etl("UTC", true);
   expect_counts(full, 0, 0, 500, 0); // a full recompute agrees: nothing left to change
 }
+
+TEST_F(user_etl, timestamp_parser_accepts_upstream_forms_and_never_raises) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"2019-04-02T10:15:00", "2019-04-02 20:15:00+00"}, // Pacific/Honolulu is UTC-10
+      {"2019-04-02 10:15:00", "2019-04-02 20:15:00+00"},
+      {"2019-04-02T10:15:00.123456Z", "2019-04-02 10:15:00.123456+00"},
+      {"2019-04-02T10:15:00-03", "2019-04-02 13:15:00+00"},
+      {"2019-04-02T10:15:00+0530", "2019-04-02 04:45:00+00"},
+      {"2019-04-02T10:15:00+05:30", "2019-04-02 04:45:00+00"},
+      {"4/3/2019 9:00:00", "2019-04-03 19:00:00+00"},
+      {"12/31/2019 23:59:59", "2020-01-01 09:59:59+00"},
+      {"2/29/2020 0:00:00", "2020-02-29 10:00:00+00"},
+      {"2/29/2019 0:00:00", "NULL"},
+      {"2019-02-29T00:00:00", "NULL"},
+      {"2019-13-01T00:00:00", "NULL"},
+      {"2019-04-31T00:00:00", "NULL"},
+      {"2019-04-02T24:00:00", "NULL"},
+      {"2019-04-02T10:60:00", "NULL"},
+      {"2019-04-02T10:15:00+16:00", "NULL"},
+      {"0000-01-01T00:00:00", "NULL"},
+      {"13/1/2019 9:00:00", "NULL"},
+      {"4/3/19 9:00:00", "NULL"},
+      {"yesterday", "NULL"},
+      {"", "NULL"},
+  };
+  pqxx::nontransaction tx{conn};
+  for (const auto& [input, expected] : cases) {
+    auto r = tx.exec("select scpipe.parse_upstream_ts(" + tx.quote(input)
+                     + ", 'Pacific/Honolulu')::text");
+    auto got = r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
+    EXPECT_EQ(got, expected) << input;
+  }
+}

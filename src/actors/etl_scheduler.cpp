@@ -6,6 +6,9 @@
 
 #include <pqxx/except>
 
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+
 #include <chrono>
 
 namespace scpipe {
@@ -16,12 +19,23 @@ constexpr const char* component = "etl_scheduler";
 
 using self_pointer = etl_scheduler_actor::stateful_pointer<etl_scheduler_state>;
 
+/// Clears the interrupt's connection when a run ends, however it ends.
+struct running_guard {
+  etl_interrupt& interrupt;
+  ~running_guard() {
+    interrupt.running_on(nullptr);
+  }
+};
+
 /// One run; database problems are logged, not thrown.
 void run_once(self_pointer self) {
   auto& st = self->state;
   try {
     if (!st.conn)
       st.conn = std::make_unique<db::connection>(st.database, "scpipe etl_scheduler");
+    if (!st.interrupt->running_on(&st.conn->get()))
+      return; // stopping: no new run
+    running_guard guard{*st.interrupt};
     auto s = db::run_user_etl(st.conn->get(), st.etl.timezone);
     log::info(component, "user etl run",
               {{"run_id", s.run_id},
@@ -42,6 +56,10 @@ void run_once(self_pointer self) {
     log::error(component, "connection lost during commit; the next run reconciles",
                {{"error", db::one_line(e.what())}});
   } catch (const pqxx::sql_error& e) {
+    if (st.interrupt->stopped()) {
+      log::info(component, "user etl run cancelled for shutdown; it rolled back as a whole");
+      return;
+    }
     boost::json::object fields{{"error", db::one_line(e.what())}, {"sqlstate", e.sqlstate()}};
     if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
       fields["hint"] = hint;
@@ -56,10 +74,35 @@ void run_once(self_pointer self) {
 
 } // namespace
 
+void etl_interrupt::stop() {
+  std::lock_guard guard{mutex_};
+  stopped_ = true;
+  if (conn_) {
+    try {
+      conn_->cancel_query(); // libpq's cancel request: safe from another thread
+    } catch (const std::exception& e) {
+      log::warn(component, "could not cancel the running etl", {{"error", e.what()}});
+    }
+  }
+}
+
+bool etl_interrupt::stopped() const {
+  std::lock_guard guard{mutex_};
+  return stopped_;
+}
+
+bool etl_interrupt::running_on(pqxx::connection* conn) {
+  std::lock_guard guard{mutex_};
+  conn_ = stopped_ ? nullptr : conn;
+  return !stopped_;
+}
+
 etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_config database,
-                                                 etl_config etl) {
+                                                 etl_config etl,
+                                                 std::shared_ptr<etl_interrupt> interrupt) {
   self->state.database = std::move(database);
   self->state.etl = std::move(etl);
+  self->state.interrupt = std::move(interrupt);
   self->send(self, caf::tick_atom_v);
   return {
       [=](caf::tick_atom) {
@@ -71,6 +114,16 @@ etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_con
         self->delayed_send(self, wait, caf::tick_atom_v);
       },
   };
+}
+
+child_spec etl_scheduler_spec(const config& cfg) {
+  auto interrupt = std::make_shared<etl_interrupt>();
+  return {"etl_scheduler",
+          [db = cfg.database, etl = cfg.etl, interrupt](caf::actor_system& sys) {
+            return caf::actor_cast<caf::actor>(
+                sys.spawn<caf::detached>(etl_scheduler, db, etl, interrupt));
+          },
+          [interrupt] { interrupt->stop(); }};
 }
 
 } // namespace scpipe

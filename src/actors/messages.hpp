@@ -39,6 +39,10 @@ struct child_spec {
   std::string name;
   /// Spawns the child in the given actor system and returns its handle.
   std::function<caf::actor(caf::actor_system&)> spawn;
+  /// Optional: called on the supervisor's thread right after the child is asked to stop, to
+  /// unblock a detached child blocked in I/O (e.g. cancel its running query); a blocked actor
+  /// sees the stop request only when its handler returns.
+  std::function<void()> interrupt = {};
 };
 
 } // namespace scpipe

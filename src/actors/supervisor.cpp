@@ -39,6 +39,8 @@ void stop_next(self_pointer self) {
     ++st.stop_step;
     log::info(component, "stopping child", {{"child", st.children[i].name}});
     self->send_exit(st.running[i], caf::exit_reason::user_shutdown);
+    if (st.children[i].interrupt)
+      st.children[i].interrupt();
     self->delayed_send(self, st.settings.stop_timeout, stop_timeout_atom::value, st.stop_step);
     return;
   }

@@ -41,12 +41,7 @@ bool clean_exit(const caf::error& reason) {
 std::vector<child_spec> service_children(const config& cfg) {
   // In dependency order; the event stream (broker listener, batcher, writers) joins this list
   // when its issue lands.
-  return {
-      {"etl_scheduler",
-       [db = cfg.database, etl = cfg.etl](caf::actor_system& sys) {
-         return caf::actor_cast<caf::actor>(sys.spawn<caf::detached>(etl_scheduler, db, etl));
-       }},
-  };
+  return {etl_scheduler_spec(cfg)};
 }
 
 int run_service(const config& cfg, std::vector<child_spec> children) {

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
+#include <pqxx/transaction>
 
 #include <csignal>
+#include <thread>
 
 using namespace scpipe;
 using namespace std::chrono_literals;
@@ -56,4 +58,30 @@ TEST(etl_scheduler, survives_a_database_outage_and_resumes_when_it_returns) {
   EXPECT_EQ(svc.wait(20s), 0) << svc.err();
   auto admin = db.connect();
   pqxx::nontransaction{admin}.exec("drop database " + name + " with (force)");
+}
+
+TEST(etl_scheduler, sigterm_cancels_a_blocked_etl_run_and_the_service_exits_0_promptly) {
+  test::test_database db;
+  db.migrate();
+  // A load in flight: the ETL waits for it (SHARE lock on staging) and blocks there.
+  auto loader = db.connect();
+  pqxx::work load{loader};
+  load.exec("insert into staging.sc_user_document (user_document) values ('{\"user_id\": 1}')");
+  auto env = db.env();
+  env["SCPIPE_ETL_INTERVAL_S"] = "1";
+  test::process svc{{SCPIPE_BINARY, "run"}, env};
+  ASSERT_TRUE(svc.wait_for_stderr("\"child\":\"etl_scheduler\"", 10s)) << svc.err();
+  std::this_thread::sleep_for(500ms); // let the first run reach the lock
+  auto asked = std::chrono::steady_clock::now();
+  svc.signal(SIGTERM);
+  auto code = svc.wait(10s);
+  auto took = std::chrono::steady_clock::now() - asked;
+  ASSERT_TRUE(code) << "still running:\n" << svc.err();
+  EXPECT_EQ(*code, 0) << svc.err();
+  EXPECT_LT(took, 5s) << "the blocked run was not cancelled (stop timeout is 30 s)";
+  EXPECT_NE(svc.err().find("user etl run cancelled for shutdown"), std::string::npos) << svc.err();
+  load.commit();
+  auto conn = db.connect();
+  EXPECT_EQ(pqxx::nontransaction{conn}.exec1("select count(*) from scpipe.etl_run")[0].as<int>(),
+            0);
 }

@@ -2,6 +2,9 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/stream_parser.hpp>
+
+#include <algorithm>
 
 namespace scpipe {
 
@@ -34,14 +37,34 @@ std::optional<json_stream_error> json_document_splitter::complete(std::vector<js
   opt.max_depth = 64;
   boost::json::parse(current_.text, ec, &mr, opt);
   if (ec) {
-    auto at = current_.line;
     state_ = state::done;
-    return json_stream_error{at, current_.record, "invalid JSON: " + ec.message()};
+    return locate_syntax_error();
   }
   out.push_back(std::move(current_));
   current_ = {};
   state_ = array_ ? state::in_array_after_element : state::between;
   return std::nullopt;
+}
+
+json_stream_error json_document_splitter::locate_syntax_error() const {
+  // Rare: parse again, incrementally, to learn how far the text is valid.
+  boost::json::parse_options opt;
+  opt.max_depth = 64;
+  boost::json::stream_parser parser{{}, opt};
+  boost::json::error_code ec;
+  auto valid = parser.write(current_.text.data(), current_.text.size(), ec);
+  if (!ec)
+    parser.finish(ec);
+  std::string_view text{current_.text};
+  valid = std::min(valid, text.size());
+  auto before = text.substr(0, valid);
+  auto line = current_.line + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+  auto context = std::string{before.substr(before.size() > 24 ? before.size() - 24 : 0)};
+  for (auto& ch : context)
+    if (static_cast<unsigned char>(ch) < 0x20)
+      ch = ' ';
+  return {line, current_.record,
+          "invalid JSON (" + ec.message() + ") right after \"" + context + "\""};
 }
 
 std::optional<json_stream_error> json_document_splitter::feed(std::string_view chunk,

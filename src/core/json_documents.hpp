@@ -56,6 +56,7 @@ private:
 
   std::optional<json_stream_error> scan(std::string_view chunk, std::vector<json_document>& out);
   std::optional<json_stream_error> fail(std::string message);
+  json_stream_error locate_syntax_error() const;
   std::optional<json_stream_error> complete(std::vector<json_document>& out);
 
   state state_ = state::start;

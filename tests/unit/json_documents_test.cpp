@@ -76,11 +76,13 @@ TEST(json_documents, empty_array_has_no_documents) {
 }
 
 TEST(json_documents, syntax_error_inside_a_document_names_its_line_and_record) {
-  auto r = split("[{\"a\": 1},\n{\"a\": 2},\n{\"a\": tru}]");
+  auto r = split("[{\"a\": 1},\n{\"a\": 2},\n{\"a\": 3,\n \"b\": tru}]");
   ASSERT_TRUE(r.error);
-  EXPECT_EQ(r.error->line, 3u);
+  EXPECT_EQ(r.error->line, 4u);
   EXPECT_EQ(r.error->record, 3u);
-  EXPECT_NE(r.error->message.find("invalid JSON"), std::string::npos);
+  EXPECT_EQ(r.error->message.rfind("invalid JSON (", 0), 0u) << r.error->message;
+  EXPECT_NE(r.error->message.find("right after \"{\"a\": 3,  \"b\": \""), std::string::npos)
+      << r.error->message;
 }
 
 TEST(json_documents, trailing_comma_is_an_error) {

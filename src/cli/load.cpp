@@ -9,6 +9,7 @@
 
 #include <pqxx/except>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -38,10 +39,12 @@ int load_files(const invocation& inv, const std::string& command, const std::str
                const std::vector<std::string>& columns,
                const std::function<row_parser()>& make_parser, const std::string& noun) {
   constexpr size_t chunk_size = 1 << 20;
+  std::string current; // the file being loaded, for error messages
   try {
     db::connection conn{inv.cfg.database, "scpipe " + command};
     std::vector<char> buffer(chunk_size);
     for (const auto& path : inv.args) {
+      current = path;
       std::ifstream in{path, std::ios::binary};
       if (!in)
         throw input_error{path + ": cannot open: " + std::strerror(errno)};
@@ -77,10 +80,17 @@ int load_files(const invocation& inv, const std::string& command, const std::str
   } catch (const input_error& e) {
     std::cerr << "scpipe " << command << ": " << e.what() << '\n';
   } catch (const pqxx::sql_error& e) {
-    std::cerr << "scpipe " << command << ": " << db::one_line(e.what()) << " (SQLSTATE "
-              << e.sqlstate() << "); nothing of that file was loaded\n";
+    std::cerr << "scpipe " << command << ": " << current << ": " << db::one_line(e.what())
+              << " (SQLSTATE " << e.sqlstate() << "); nothing of " << current << " was loaded\n";
+  } catch (const pqxx::in_doubt_error& e) {
+    std::cerr << "scpipe " << command << ": " << current << ": the connection broke during the "
+              << "commit, so whether the file loaded is unknown: look for its rows before loading "
+                 "it again ("
+              << db::one_line(e.what()) << ")\n";
   } catch (const std::exception& e) {
-    std::cerr << "scpipe " << command << ": " << db::one_line(e.what()) << '\n';
+    std::cerr << "scpipe " << command << ": " << (current.empty() ? "" : current + ": ")
+              << db::one_line(e.what())
+              << (current.empty() ? "" : "; nothing of " + current + " was loaded") << '\n';
   }
   return exit_failure;
 }

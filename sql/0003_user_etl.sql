@@ -292,7 +292,7 @@ begin
 
   -- 4. The winning new document of each user: the usable one loaded last.
   create temp table etl_winner on commit drop as
-  select distinct on (d.user_id) d.*
+  select distinct on (d.user_id) d.load_seq, d.user_id, d.user_email, d.on_trial, d.signup_ts, d.active
   from etl_doc d
   where not exists (select 1 from scpipe.rejected_user_document r
                     where r.load_seq = d.load_seq and r.run_id = run.run_id)

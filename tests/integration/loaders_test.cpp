@@ -38,13 +38,10 @@ protected:
   }
 
   std::string one(const std::string& sql) {
-    pqxx::nontransaction tx{conn};
-    auto r = tx.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
+    return db.scalar(sql);
   }
 
   test::test_database db;
-  pqxx::connection conn = db.connect();
   std::vector<std::string> files_;
 };
 

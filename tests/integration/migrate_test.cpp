@@ -15,9 +15,8 @@ using test::test_database;
 
 namespace {
 
-long count(pqxx::connection& conn, const std::string& sql) {
-  pqxx::nontransaction tx{conn};
-  return tx.exec1(sql)[0].as<long>();
+long count(const test_database& db, const std::string& sql) {
+  return std::stol(db.scalar(sql));
 }
 
 bool table_exists(pqxx::connection& conn, const std::string& name) {
@@ -33,7 +32,7 @@ TEST(migrate, fresh_database_gets_every_migration_once_and_recorded) {
   auto result = db::migrate(conn, db::embedded_migrations());
   EXPECT_EQ(result.applied.size(), db::embedded_migrations().size());
   EXPECT_EQ(result.already_applied, 0u);
-  EXPECT_EQ(count(conn, "select count(*) from scpipe.schema_migrations"),
+  EXPECT_EQ(count(db, "select count(*) from scpipe.schema_migrations"),
             static_cast<long>(db::embedded_migrations().size()));
   EXPECT_TRUE(table_exists(conn, "sc.sc_user_event"));
 }
@@ -74,7 +73,7 @@ TEST(migrate, failing_migration_leaves_nothing_half_applied) {
   }
   EXPECT_TRUE(table_exists(conn, "ok_table"));
   EXPECT_FALSE(table_exists(conn, "half_table"));
-  EXPECT_EQ(count(conn, "select count(*) from scpipe.schema_migrations"), 1);
+  EXPECT_EQ(count(db, "select count(*) from scpipe.schema_migrations"), 1);
   // Fixed, it applies on the next run.
   ms[1].sql = "create table half_table (x int);";
   auto result = db::migrate(conn, ms);
@@ -133,7 +132,7 @@ TEST(migrate, concurrent_runs_apply_each_migration_once) {
     applied += r.applied.size();
   EXPECT_EQ(applied, db::embedded_migrations().size());
   auto conn = db.connect();
-  EXPECT_EQ(count(conn, "select count(*) from scpipe.schema_migrations"),
+  EXPECT_EQ(count(db, "select count(*) from scpipe.schema_migrations"),
             static_cast<long>(db::embedded_migrations().size()));
 }
 

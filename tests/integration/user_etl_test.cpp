@@ -48,8 +48,7 @@ protected:
   }
 
   std::string one(const std::string& sql) {
-    auto r = exec(sql);
-    return r.empty() || r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
+    return db.scalar(sql);
   }
 
   long count(const std::string& sql) {

@@ -3,6 +3,7 @@
 #include "db/migrator.hpp"
 
 #include <pqxx/nontransaction>
+#include <pqxx/result>
 
 #include <atomic>
 #include <stdexcept>
@@ -57,6 +58,14 @@ std::map<std::string, std::string> test_database::env() const {
 
 pqxx::connection test_database::connect() const {
   return pqxx::connection{config().url};
+}
+
+std::string test_database::scalar(const std::string& sql) const {
+  auto conn = connect();
+  pqxx::nontransaction tx{conn};
+  tx.exec("set timezone = 'UTC'");
+  auto r = tx.exec(sql);
+  return r.empty() || r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
 }
 
 void test_database::migrate() const {

@@ -39,6 +39,10 @@ public:
   /// Applies the production migrations with the production migrator.
   void migrate() const;
 
+  /// The first column of the first row of `sql` as text ("NULL" for SQL NULL or no row), on a
+  /// connection of its own, in UTC.
+  std::string scalar(const std::string& sql) const;
+
 private:
   std::string name_;
 };

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
+#include <pqxx/transaction>
 
+#include <atomic>
 #include <thread>
 
 using namespace scpipe;
@@ -349,4 +351,25 @@ TEST_F(user_etl, timestamp_parser_accepts_upstream_forms_and_never_raises) {
     auto got = r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
     EXPECT_EQ(got, expected) << input;
   }
+}
+
+TEST_F(user_etl, a_run_waits_for_a_load_in_flight_so_no_document_is_skipped) {
+  // Without the wait, a load that took its load_seq values before the run but committed after
+  // it would sit below the run's watermark forever.
+  auto loader = db.connect();
+  pqxx::work load{loader};
+  load.exec("insert into staging.sc_user_document (user_document) values ('{\"user_id\": 1}')");
+  std::atomic<bool> finished{false};
+  db::etl_summary summary;
+  std::thread runner{[&] {
+    auto c = db.connect();
+    summary = db::run_user_etl(c, "UTC");
+    finished = true;
+  }};
+  std::this_thread::sleep_for(std::chrono::milliseconds{500});
+  EXPECT_FALSE(finished) << "the run did not wait for the load in flight";
+  load.commit();
+  runner.join();
+  EXPECT_EQ(summary.inserted, 1) << "the run skipped the document of the load it waited for";
+  EXPECT_EQ(summary.document_seq, 1);
 }

@@ -68,10 +68,11 @@ comment on table scpipe.rejected_user_document is
 create function scpipe.upstream_int(p_value jsonb) returns int
 language sql immutable parallel safe as $$
   select case
-    when jsonb_typeof(p_value) in ('number', 'string')
-         and (p_value #>> '{}') ~ '^\s*-?[0-9]{1,10}\s*$'
-         and trim(p_value #>> '{}')::bigint between -2147483648 and 2147483647
-    then trim(p_value #>> '{}')::int
+    when jsonb_typeof(p_value) in ('number', 'string') and (p_value #>> '{}') ~ '^[ \t]*-?[0-9]{1,10}[ \t]*$'
+    then case
+      when btrim(p_value #>> '{}', E' \t')::bigint between -2147483648 and 2147483647
+      then btrim(p_value #>> '{}', E' \t')::int
+    end
   end
 $$;
 
@@ -102,7 +103,7 @@ $$;
 create function scpipe.parse_upstream_ts(p_text text, p_tz text) returns timestamptz
 language sql stable parallel safe as $$
   select case
-    when p_text ~ '^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d(:?\d\d)?)?$'
+    when p_text ~ '^[0-9]{4}-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9](\.[0-9]{1,6})?(Z|[+-][0-9][0-9](:?[0-9][0-9])?)?$'
     then case
       when substr(p_text, 1, 4) <> '0000'
            and substr(p_text, 6, 2) between '01' and '12'
@@ -113,11 +114,11 @@ language sql stable parallel safe as $$
         when position('+' in substr(p_text, 20)) + position('-' in substr(p_text, 20))
              + position('Z' in substr(p_text, 20)) = 0
         then p_text::timestamp at time zone p_tz
-        when substring(p_text from '(Z|[+-]\d\d(:?\d\d)?)$') ~ '^(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)$'
+        when substring(p_text from '(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$') ~ '^(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)$'
         then p_text::timestamptz
       end
     end
-    when p_text ~ '^\d\d?/\d\d?/\d{4} \d\d?:\d\d:\d\d$'
+    when p_text ~ '^[0-9][0-9]?/[0-9][0-9]?/[0-9]{4} [0-9][0-9]?:[0-9][0-9]:[0-9][0-9]$'
     then case
       when split_part(split_part(p_text, ' ', 1), '/', 3) <> '0000'
            and split_part(p_text, '/', 1)::int between 1 and 12
@@ -131,6 +132,18 @@ language sql stable parallel safe as $$
             + split_part(p_text, ' ', 2)::time) at time zone p_tz
     end
   end
+$$;
+
+-- Contract: the jsonb form of a JSON text, or NULL when jsonb cannot hold it (a \u0000 escape,
+-- a number beyond numeric's range). Slow (a subtransaction a call): used only by the rare run
+-- that meets such a document.
+create function scpipe.try_jsonb(p_doc json) returns jsonb
+language plpgsql immutable as $$  -- not parallel safe: subtransactions
+begin
+  return p_doc::jsonb;
+exception when data_exception then
+  return null;
+end
 $$;
 
 -- -- the ETL -------------------------------------------------------------------------------------
@@ -163,10 +176,18 @@ declare
   doc_to bigint;
   crm_to bigint;
 begin
+  -- The wait for loads in flight below only helps if each statement takes a new snapshot.
+  if current_setting('transaction_isolation') <> 'read committed' then
+    raise exception 'scpipe.run_user_etl needs a READ COMMITTED transaction, not %',
+      current_setting('transaction_isolation');
+  end if;
   perform pg_advisory_xact_lock(7526103542461919572);  -- 'scpipe user etl'
   lock table staging.sc_user_document, staging.crm_customer in share mode;
   perform now() at time zone p_timezone;  -- an unknown time zone fails here, before any work
-  run_ts := clock_timestamp();
+  -- Versions start and end at run times: keep them increasing even if the clock steps back.
+  run_ts := greatest(clock_timestamp(),
+                     (select r.started_at + interval '1 millisecond' from scpipe.etl_run r
+                      order by r.run_id desc limit 1));
 
   select coalesce(max(r.document_seq), 0), coalesce(max(r.crm_seq), 0)
     into doc_from, crm_from from scpipe.etl_run r;
@@ -189,12 +210,17 @@ begin
   insert into scpipe.etl_run (started_at, full_run, document_seq, crm_seq)
     values (run_ts, p_full, doc_to, crm_to) returning * into run;
 
-  drop table if exists etl_doc, etl_checklist, etl_inspection, etl_winner, etl_candidate, etl_changed;
+  drop table if exists pg_temp.etl_doc, pg_temp.etl_checklist, pg_temp.etl_inspection,
+                       pg_temp.etl_winner, pg_temp.etl_candidate, pg_temp.etl_changed;
 
-  -- 1. The new documents, their fields extracted once (parsed once, as jsonb).
-  create temp table etl_doc on commit drop as
+  -- 1. The new documents, their fields extracted once (parsed once, as jsonb). A few valid
+  --    JSON texts have no jsonb form (a \u0000 escape, a number beyond numeric's range): if
+  --    one is among them, convert document by document instead, so only that one is rejected.
+  begin
+    create temp table etl_doc on commit drop as
   select d.load_seq,
-         j.doc is not null as is_object,
+         json_typeof(d.user_document) = 'object' as is_object,
+         j.doc is not null as converted,
          x.user_id as raw_user_id,
          scpipe.upstream_int(x.user_id) as user_id,
          x.user_email,
@@ -213,6 +239,31 @@ begin
        as x(user_id jsonb, user_email text, on_trial jsonb, active jsonb, signup_ts text,
             checklist jsonb, inspection jsonb) on true
   where d.load_seq > doc_from and d.load_seq <= doc_to;
+  exception when data_exception then
+    create temp table etl_doc on commit drop as
+  select d.load_seq,
+         json_typeof(d.user_document) = 'object' as is_object,
+         j.doc is not null as converted,
+         x.user_id as raw_user_id,
+         scpipe.upstream_int(x.user_id) as user_id,
+         x.user_email,
+         x.on_trial as raw_on_trial,
+         scpipe.upstream_bool(x.on_trial) as on_trial,
+         x.active as raw_active,
+         scpipe.upstream_bool(x.active) as active,
+         x.signup_ts as raw_signup_ts,
+         scpipe.parse_upstream_ts(x.signup_ts, p_timezone) as signup_ts,
+         x.checklist,
+         x.inspection
+  from staging.sc_user_document d
+  cross join lateral (select case when json_typeof(d.user_document) = 'object'
+                                  then scpipe.try_jsonb(d.user_document) end as doc) j
+  left join lateral jsonb_to_record(j.doc)
+       as x(user_id jsonb, user_email text, on_trial jsonb, active jsonb, signup_ts text,
+            checklist jsonb, inspection jsonb) on true
+  where d.load_seq > doc_from and d.load_seq <= doc_to;
+  end;
+  analyze etl_doc;
 
   -- 2. Their nested arrays, flattened (position kept: the last of a repeated id wins).
   create temp table etl_checklist on commit drop as
@@ -236,7 +287,6 @@ begin
 
   -- 3. Unusable documents: recorded with the first reason found. Set-based: the first bad
   --    element of each document's arrays is found in one pass over each array table.
-  analyze etl_doc;
   analyze etl_checklist;
   analyze etl_inspection;
   with bad_checklist as (
@@ -267,6 +317,8 @@ begin
     select d.load_seq,
       case
         when not d.is_object then 'document is not a JSON object'
+        when not d.converted
+          then 'document holds a value jsonb cannot store (a \u0000 escape or a number out of range)'
         when d.raw_user_id is null or jsonb_typeof(d.raw_user_id) = 'null' then 'user_id is missing'
         when d.user_id is null then 'user_id is not an integer of at most 32 bits: ' || d.raw_user_id::text
         when d.raw_signup_ts is not null and d.signup_ts is null

@@ -139,6 +139,10 @@ supervisor_actor::behavior_type supervisor(self_pointer self, supervisor_setting
           if (!st.quit_reason)
             st.quit_reason = make_error(ec::stop_timeout,
                                         "child " + st.children[i].name + " did not stop in time");
+          // A detached child blocked in I/O ignores the kill until it returns: unblock it again
+          // (the first interrupt may have come before its blocking call started).
+          if (st.children[i].interrupt)
+            st.children[i].interrupt();
           self->send_exit(st.running[i], caf::exit_reason::kill);
           return;
         }

@@ -95,8 +95,10 @@ int run_service(const config& cfg, std::vector<child_spec> children) {
     log::info(component, "stopped");
     return exit_success;
   }
+  // A failed stop may leave a detached actor blocked in I/O, and ~actor_system would wait for
+  // it: the process ends here instead. Nothing is lost: open transactions roll back.
   log::error(component, "stopped after a failure", {{"reason", render(reason)}});
-  return exit_failure;
+  std::_Exit(exit_failure);
 }
 
 int run_command(const invocation& inv) {

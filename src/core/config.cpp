@@ -4,7 +4,10 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -31,7 +34,27 @@ struct integer_key {
 struct string_key {
   std::vector<std::string> choices; ///< empty: any string
   std::function<std::string&(config&)> field;
+  /// Optional further check; returns the reason a value is refused.
+  std::function<std::optional<std::string>(const std::string&)> check = {};
 };
+
+/// An IANA time zone name: "UTC", or a file of the system's zoneinfo database when the system
+/// has one (containers built from slim images may not; PostgreSQL then has the last word).
+std::optional<std::string> check_time_zone(const std::string& name) {
+  auto allowed = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-'
+           || c == '+';
+  };
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos
+      || !std::all_of(name.begin(), name.end(), allowed))
+    return "must be a time zone name such as \"UTC\" or \"Australia/Sydney\", got \"" + name + "\"";
+  const std::filesystem::path zoneinfo{"/usr/share/zoneinfo"};
+  std::error_code ec;
+  if (name != "UTC" && std::filesystem::is_directory(zoneinfo, ec)
+      && !std::filesystem::is_regular_file(zoneinfo / name, ec))
+    return "unknown time zone \"" + name + "\" (not in " + zoneinfo.string() + ")";
+  return std::nullopt;
+}
 
 struct key_spec {
   std::string_view section;
@@ -49,7 +72,7 @@ const std::vector<key_spec>& key_table() {
       {"etl", "interval_s", "seconds between the starts of two scheduled user-ETL runs",
        integer_key{1, 86400, [](config& c) -> int64_t& { return c.etl.interval_s; }}},
       {"etl", "timezone", "time zone of upstream times written without one",
-       string_key{{}, [](config& c) -> std::string& { return c.etl.timezone; }}},
+       string_key{{}, [](config& c) -> std::string& { return c.etl.timezone; }, check_time_zone}},
       {"log", "level", "lowest level written",
        string_key{{"debug", "info", "warn", "error"},
                   [](config& c) -> std::string& { return c.log.level; }}},
@@ -140,6 +163,9 @@ std::optional<std::string> assign(const key_spec& spec, const raw_value& v, conf
           if (!kind.choices.empty()
               && std::find(kind.choices.begin(), kind.choices.end(), *s) == kind.choices.end())
             return "must be one of " + join(kind.choices) + ", got \"" + *s + "\"";
+          if (kind.check)
+            if (auto problem = kind.check(*s))
+              return problem;
           kind.field(cfg) = *s;
         }
         return std::nullopt;
@@ -243,8 +269,6 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
     if (section_known && !known)
       errors.push_back("environment " + name + ": unknown configuration key");
   }
-  if (cfg.etl.timezone.empty())
-    errors.push_back(std::string{source} + ": etl.timezone must not be empty (e.g. \"UTC\")");
   if (cfg.supervisor.restart_backoff_max_ms < cfg.supervisor.restart_backoff_initial_ms)
     errors.push_back(std::string{source} + ": supervisor.restart_backoff_max_ms ("
                      + std::to_string(cfg.supervisor.restart_backoff_max_ms)

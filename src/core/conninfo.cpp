@@ -21,19 +21,18 @@ bool is_uri(std::string_view s) {
 }
 
 /// Finds the password spans of a URI: the userinfo's password and any password= parameter.
+/// Errs on the side of hiding: the userinfo runs to the last '@' (libpq stops at the first, but
+/// a password with a raw '@', '/' or '?' is still a password someone meant to keep secret).
 std::vector<span> uri_password_spans(std::string_view s) {
   std::vector<span> out;
   auto authority = s.find("://") + 3;
-  auto authority_end = s.find_first_of("/?", authority);
-  if (authority_end == std::string_view::npos)
-    authority_end = s.size();
-  auto at = s.rfind('@', authority_end);
+  auto at = s.rfind('@');
   if (at != std::string_view::npos && at >= authority) {
     auto colon = s.find(':', authority);
     if (colon != std::string_view::npos && colon < at)
       out.push_back({colon + 1, at});
   }
-  auto query = s.find('?', authority);
+  auto query = s.find('?', at == std::string_view::npos ? authority : at);
   while (query != std::string_view::npos) {
     auto key = query + 1;
     auto amp = s.find('&', key);

@@ -14,6 +14,7 @@ void csv_reader::end_record(std::vector<csv_record>& out) {
     out.push_back(std::move(record_));
   record_ = {};
   record_started_ = false;
+  record_bytes_ = 0;
 }
 
 std::optional<csv_error> csv_reader::feed(std::string_view chunk, std::vector<csv_record>& out) {
@@ -32,6 +33,10 @@ std::optional<csv_error> csv_reader::scan(std::string_view chunk, std::vector<cs
     if (record_.fields.empty() && field_.empty() && !record_started_
         && state_ == state::field_start)
       record_.line = line_;
+    if (++record_bytes_ > max_bytes_)
+      return csv_error{record_.line, "a record starting here is longer than "
+                                         + std::to_string(max_bytes_)
+                                         + " bytes (is a closing quote missing?)"};
     switch (state_) {
     case state::field_start:
       if (c == '"') {

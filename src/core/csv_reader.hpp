@@ -27,6 +27,13 @@ struct csv_error {
 /// at the start ignored, blank lines skipped. Memory stays within one record.
 class csv_reader {
 public:
+  /// Largest record accepted; a larger one is an error rather than unbounded memory (an
+  /// unclosed quote would otherwise buffer the rest of the file).
+  static constexpr size_t default_max_record_bytes = 16u << 20;
+
+  explicit csv_reader(size_t max_record_bytes = default_max_record_bytes)
+      : max_bytes_{max_record_bytes} {}
+
   /// Scans `chunk`, appending every record it completes to `out`.
   std::optional<csv_error> feed(std::string_view chunk, std::vector<csv_record>& out);
 
@@ -41,6 +48,8 @@ private:
   void end_field();
   void end_record(std::vector<csv_record>& out);
 
+  size_t max_bytes_;
+  size_t record_bytes_ = 0;
   state state_ = state::field_start;
   size_t line_ = 1;
   size_t quote_line_ = 0;

@@ -46,6 +46,16 @@ std::optional<json_stream_error> json_document_splitter::complete(std::vector<js
   return std::nullopt;
 }
 
+std::optional<json_stream_error> json_document_splitter::too_large() {
+  auto line = current_.line;
+  auto record = current_.record;
+  state_ = state::done;
+  return json_stream_error{line, record,
+                           "record " + std::to_string(record) + " starting here is larger than "
+                               + std::to_string(max_bytes_)
+                               + " bytes (is a closing brace missing?)"};
+}
+
 json_stream_error json_document_splitter::locate_syntax_error() const {
   // Rare: parse again, incrementally, to learn how far the text is valid.
   boost::json::parse_options opt;
@@ -97,6 +107,8 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
       } else if (c == '}' || c == ']') {
         if (--depth_ == 0) {
           current_.text.append(chunk.substr(segment, i + 1 - segment));
+          if (current_.text.size() > max_bytes_)
+            return too_large();
           if (auto err = complete(out))
             return err;
         }
@@ -149,8 +161,11 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
       break; // handled above
     }
   }
-  if (state_ == state::in_document)
+  if (state_ == state::in_document) {
     current_.text.append(chunk.substr(segment));
+    if (current_.text.size() > max_bytes_)
+      return too_large();
+  }
   return std::nullopt;
 }
 

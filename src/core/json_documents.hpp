@@ -32,6 +32,13 @@ struct json_stream_error {
 ///   feed(chunk) ─▶ scan: depth, strings, escapes ─▶ complete object ─▶ parse check ─▶ out
 class json_document_splitter {
 public:
+  /// Largest document accepted; a larger one is an error rather than unbounded memory (an
+  /// unclosed brace would otherwise buffer the rest of the file).
+  static constexpr size_t default_max_document_bytes = 256u << 20;
+
+  explicit json_document_splitter(size_t max_document_bytes = default_max_document_bytes)
+      : max_bytes_{max_document_bytes} {}
+
   /// Scans `chunk`, appending every document it completes to `out`. On an error the stream is
   /// unusable from there on.
   std::optional<json_stream_error> feed(std::string_view chunk, std::vector<json_document>& out);
@@ -57,8 +64,10 @@ private:
   std::optional<json_stream_error> scan(std::string_view chunk, std::vector<json_document>& out);
   std::optional<json_stream_error> fail(std::string message);
   json_stream_error locate_syntax_error() const;
+  std::optional<json_stream_error> too_large();
   std::optional<json_stream_error> complete(std::vector<json_document>& out);
 
+  size_t max_bytes_;
   state state_ = state::start;
   bool array_ = false;
   size_t line_ = 1;

@@ -227,6 +227,34 @@ TEST_F(user_etl, malformed_documents_are_recorded_with_reasons_and_the_rest_load
             "1,2");
 }
 
+TEST_F(user_etl, documents_jsonb_cannot_hold_are_rejected_instead_of_blocking_every_run) {
+  load_documents({doc(1, "good@x"), R"({"user_id": 2, "user_email": "\u0000"})",
+                  R"({"user_id": 3, "c": 1e999999})", R"({"user_id": "7\u2003"})",
+                  doc(4, "good2@x")});
+  auto s = etl();
+  expect_counts(s, 2, 0, 0, 3);
+  EXPECT_EQ(
+      one("select string_agg(reason, ' | ' order by load_seq) from scpipe.rejected_user_document"),
+      "document holds a value jsonb cannot store (a \\u0000 escape or a number out of range) | "
+      "document holds a value jsonb cannot store (a \\u0000 escape or a number out of range) | "
+      "user_id is not an integer of at most 32 bits: \"7\u2003\"");
+  load_documents({doc(5, "next@x")});
+  expect_counts(etl(), 1, 0, 0, 0); // and the next run goes on
+}
+
+TEST_F(user_etl, never_touches_a_users_table_named_like_its_work_tables) {
+  exec("create table public.etl_doc (x int); insert into public.etl_doc values (1)");
+  load_documents({doc(1, "a@x")});
+  auto fresh = db.connect(); // a session without temporary tables yet
+  db::run_user_etl(fresh, "UTC");
+  EXPECT_EQ(one("select count(*) from public.etl_doc"), "1");
+}
+
+TEST_F(user_etl, refuses_to_run_outside_read_committed) {
+  pqxx::transaction<pqxx::isolation_level::repeatable_read> tx{conn};
+  EXPECT_THROW(tx.exec("select scpipe.run_user_etl('UTC')"), pqxx::sql_error);
+}
+
 TEST_F(user_etl, rejected_latest_document_leaves_the_earlier_usable_one_in_force) {
   load_documents({doc(7, "good@x"), R"({"user_id": 7, "signup_ts": "yesterday"})"});
   expect_counts(etl(), 1, 0, 0, 1);

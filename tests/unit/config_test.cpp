@@ -173,3 +173,16 @@ TEST(config, describe_hides_the_database_password) {
   auto described = describe(cfg);
   EXPECT_EQ(described["database.url"], "postgresql://scpipe:****@db:5432/warehouse");
 }
+
+TEST(config, time_zone_must_be_one_the_system_knows) {
+  EXPECT_EQ(parse_ok("[etl]\ntimezone = \"Australia/Sydney\"\n").etl.timezone, "Australia/Sydney");
+  auto unknown = parse_errors("[etl]\ntimezone = \"Mars/Olympus\"\n");
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_EQ(unknown[0].rfind("test.toml:2: etl.timezone: unknown time zone \"Mars/Olympus\"", 0),
+            0u)
+      << unknown[0];
+  auto odd = parse_errors("", {{"SCPIPE_ETL_TIMEZONE", "../../etc/passwd"}});
+  ASSERT_EQ(odd.size(), 1u);
+  EXPECT_NE(odd[0].find("must be a time zone name"), std::string::npos) << odd[0];
+  EXPECT_EQ(parse_errors("[etl]\ntimezone = \"\"\n").size(), 1u);
+}

@@ -10,6 +10,14 @@ TEST(conninfo, uri_password_is_masked) {
   EXPECT_EQ(redact_conninfo("postgres://u:p%40ss@host/db"), "postgres://u:****@host/db");
 }
 
+TEST(conninfo, uri_password_with_raw_special_characters_is_masked_whole) {
+  // libpq reads "pa?ss" as the password here; a raw '@' or '/' is hidden too.
+  EXPECT_EQ(redact_conninfo("postgresql://u:pa?ss@host/db"), "postgresql://u:****@host/db");
+  EXPECT_EQ(redact_conninfo("postgresql://u:p/a@ss@host/db"), "postgresql://u:****@host/db");
+  EXPECT_EQ(conninfo_passwords("postgresql://u:pa?ss@host/db"),
+            (std::vector<std::string>{"pa?ss"}));
+}
+
 TEST(conninfo, uri_password_parameter_is_masked) {
   EXPECT_EQ(redact_conninfo("postgresql://host/db?user=u&password=s3cret&sslmode=disable"),
             "postgresql://host/db?user=u&password=****&sslmode=disable");

@@ -89,3 +89,13 @@ TEST(csv_reader, text_after_a_closing_quote_is_an_error) {
   EXPECT_EQ(r.error->line, 2u);
   EXPECT_EQ(r.error->message, "unexpected character after a closing quote");
 }
+
+TEST(csv_reader, record_over_the_size_limit_is_an_error_not_unbounded_memory) {
+  csv_reader reader{32};
+  std::vector<csv_record> records;
+  EXPECT_FALSE(reader.feed("a,b\n1,\"open", records));
+  auto err = reader.feed(std::string(100, 'x'), records);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->line, 2u);
+  EXPECT_NE(err->message.find("longer than 32 bytes"), std::string::npos) << err->message;
+}

@@ -125,3 +125,14 @@ TEST(json_documents, invalid_utf8_is_an_error) {
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->record, 1u);
 }
+
+TEST(json_documents, document_over_the_size_limit_is_an_error_not_unbounded_memory) {
+  json_document_splitter s{64};
+  std::vector<json_document> docs;
+  EXPECT_FALSE(s.feed("[{\"a\": 1},\n{\"b\": \"", docs));
+  auto err = s.feed(std::string(100, 'x'), docs);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->line, 2u);
+  EXPECT_EQ(err->record, 2u);
+  EXPECT_NE(err->message.find("larger than 64 bytes"), std::string::npos) << err->message;
+}

@@ -141,7 +141,8 @@ create function scpipe.try_jsonb(p_doc json) returns jsonb
 language plpgsql immutable as $$  -- not parallel safe: subtransactions
 begin
   return p_doc::jsonb;
-exception when data_exception then
+exception when data_exception or feature_not_supported then
+  -- feature_not_supported: a \u escape for a character the database encoding lacks
   return null;
 end
 $$;
@@ -175,6 +176,7 @@ declare
   crm_from bigint;
   doc_to bigint;
   crm_to bigint;
+  to_jsonb_expr text;
 begin
   -- The wait for loads in flight below only helps if each statement takes a new snapshot.
   if current_setting('transaction_isolation') <> 'read committed' then
@@ -215,54 +217,41 @@ begin
 
   -- 1. The new documents, their fields extracted once (parsed once, as jsonb). A few valid
   --    JSON texts have no jsonb form (a \u0000 escape, a number beyond numeric's range): if
-  --    one is among them, convert document by document instead, so only that one is rejected.
-  begin
-    create temp table etl_doc on commit drop as
-  select d.load_seq,
-         json_typeof(d.user_document) = 'object' as is_object,
-         j.doc is not null as converted,
-         x.user_id as raw_user_id,
-         scpipe.upstream_int(x.user_id) as user_id,
-         x.user_email,
-         x.on_trial as raw_on_trial,
-         scpipe.upstream_bool(x.on_trial) as on_trial,
-         x.active as raw_active,
-         scpipe.upstream_bool(x.active) as active,
-         x.signup_ts as raw_signup_ts,
-         scpipe.parse_upstream_ts(x.signup_ts, p_timezone) as signup_ts,
-         x.checklist,
-         x.inspection
-  from staging.sc_user_document d
-  cross join lateral (select case when json_typeof(d.user_document) = 'object'
-                                  then d.user_document::jsonb end as doc) j
-  left join lateral jsonb_to_record(j.doc)
-       as x(user_id jsonb, user_email text, on_trial jsonb, active jsonb, signup_ts text,
-            checklist jsonb, inspection jsonb) on true
-  where d.load_seq > doc_from and d.load_seq <= doc_to;
-  exception when data_exception then
-    create temp table etl_doc on commit drop as
-  select d.load_seq,
-         json_typeof(d.user_document) = 'object' as is_object,
-         j.doc is not null as converted,
-         x.user_id as raw_user_id,
-         scpipe.upstream_int(x.user_id) as user_id,
-         x.user_email,
-         x.on_trial as raw_on_trial,
-         scpipe.upstream_bool(x.on_trial) as on_trial,
-         x.active as raw_active,
-         scpipe.upstream_bool(x.active) as active,
-         x.signup_ts as raw_signup_ts,
-         scpipe.parse_upstream_ts(x.signup_ts, p_timezone) as signup_ts,
-         x.checklist,
-         x.inspection
-  from staging.sc_user_document d
-  cross join lateral (select case when json_typeof(d.user_document) = 'object'
-                                  then scpipe.try_jsonb(d.user_document) end as doc) j
-  left join lateral jsonb_to_record(j.doc)
-       as x(user_id jsonb, user_email text, on_trial jsonb, active jsonb, signup_ts text,
-            checklist jsonb, inspection jsonb) on true
-  where d.load_seq > doc_from and d.load_seq <= doc_to;
-  end;
+  --    one is among them, convert document by document instead (slower, without parallel
+  --    workers), so only that one is rejected.
+  foreach to_jsonb_expr in array array['d.user_document::jsonb', 'scpipe.try_jsonb(d.user_document)'] loop
+    begin
+      execute format($q$
+        create temp table etl_doc on commit drop as
+        select d.load_seq,
+               json_typeof(d.user_document) = 'object' as is_object,
+               j.doc is not null as converted,
+               x.user_id as raw_user_id,
+               scpipe.upstream_int(x.user_id) as user_id,
+               x.user_email,
+               x.on_trial as raw_on_trial,
+               scpipe.upstream_bool(x.on_trial) as on_trial,
+               x.active as raw_active,
+               scpipe.upstream_bool(x.active) as active,
+               x.signup_ts as raw_signup_ts,
+               scpipe.parse_upstream_ts(x.signup_ts, $3) as signup_ts,
+               x.checklist,
+               x.inspection
+        from staging.sc_user_document d
+        cross join lateral (select case when json_typeof(d.user_document) = 'object'
+                                        then %s end as doc) j
+        left join lateral jsonb_to_record(j.doc)
+             as x(user_id jsonb, user_email text, on_trial jsonb, active jsonb, signup_ts text,
+                  checklist jsonb, inspection jsonb) on true
+        where d.load_seq > $1 and d.load_seq <= $2
+      $q$, to_jsonb_expr) using doc_from, doc_to, p_timezone;
+      exit;
+    exception when data_exception or feature_not_supported then
+      if to_jsonb_expr like 'scpipe.try_jsonb%' then
+        raise;
+      end if;
+    end;
+  end loop;
   analyze etl_doc;
 
   -- 2. Their nested arrays, flattened (position kept: the last of a repeated id wins).
@@ -318,7 +307,7 @@ begin
       case
         when not d.is_object then 'document is not a JSON object'
         when not d.converted
-          then 'document holds a value jsonb cannot store (a \u0000 escape or a number out of range)'
+          then 'document holds a value jsonb cannot store here (a \u escape the database cannot represent, or a number out of range)'
         when d.raw_user_id is null or jsonb_typeof(d.raw_user_id) = 'null' then 'user_id is missing'
         when d.user_id is null then 'user_id is not an integer of at most 32 bits: ' || d.raw_user_id::text
         when d.raw_signup_ts is not null and d.signup_ts is null

@@ -235,8 +235,10 @@ TEST_F(user_etl, documents_jsonb_cannot_hold_are_rejected_instead_of_blocking_ev
   expect_counts(s, 2, 0, 0, 3);
   EXPECT_EQ(
       one("select string_agg(reason, ' | ' order by load_seq) from scpipe.rejected_user_document"),
-      "document holds a value jsonb cannot store (a \\u0000 escape or a number out of range) | "
-      "document holds a value jsonb cannot store (a \\u0000 escape or a number out of range) | "
+      "document holds a value jsonb cannot store here (a \\u escape the database cannot represent, "
+      "or a number out of range) | "
+      "document holds a value jsonb cannot store here (a \\u escape the database cannot represent, "
+      "or a number out of range) | "
       "user_id is not an integer of at most 32 bits: \"7\u2003\"");
   load_documents({doc(5, "next@x")});
   expect_counts(etl(), 1, 0, 0, 0); // and the next run goes on

@@ -29,4 +29,35 @@ using etl_scheduler_actor = caf::typed_actor<
     /// etl.interval_s after this one's start; runs therefore never overlap.
     caf::reacts_to<caf::tick_atom>>;
 
+/// The DB WRITER actor interface. One per database.pool_size connection; runs detached: COPY
+/// and commit block on the database.
+using db_writer_actor = caf::typed_actor<
+    /// Writes the batch in one transaction and answers with one reply per message, once
+    /// committed. Connection and transient errors are retried with backoff for up to
+    /// database.write_deadline_ms; past it the messages are answered `retry`.
+    caf::replies_to<shared_batch>::with<reply_batch>,
+    /// Deletes ledger rows older than broker.dedup_retention_days.
+    caf::reacts_to<prune_atom>,
+    /// Internal: the backoff before retrying the held batch is over.
+    caf::reacts_to<retry_atom>>;
+
+/// The EVENT BATCHER actor interface.
+using event_batcher_actor = caf::typed_actor<
+    /// A request read from the socket: decoded, validated and added to the open batch.
+    caf::reacts_to<raw_message>,
+    /// A (re)started writer joins the pool.
+    caf::reacts_to<writer_up_atom, db_writer_actor>,
+    /// Internal: the open batch may have lingered long enough; hand it to a free writer.
+    caf::reacts_to<linger_atom>,
+    /// Internal: time to have a writer prune the ledger.
+    caf::reacts_to<prune_atom>>;
+
+/// The BROKER LISTENER actor interface. Runs detached; a poll thread it owns reads the
+/// ROUTER socket, and replies reach that thread through an inproc socket.
+using broker_listener_actor = caf::typed_actor<
+    /// Sends replies to the producers of committed (or given-up) messages.
+    caf::reacts_to<reply_batch>,
+    /// Internal: after a stop, every message read has been answered; quit.
+    caf::reacts_to<drained_atom>>;
+
 } // namespace scpipe

@@ -1,6 +1,7 @@
 #include "cli/run.hpp"
 
 #include "actors/etl_scheduler.hpp"
+#include "actors/event_stream.hpp"
 #include "actors/supervisor.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -39,9 +40,11 @@ bool clean_exit(const caf::error& reason) {
 } // namespace
 
 std::vector<child_spec> service_children(const config& cfg) {
-  // In dependency order; the event stream (broker listener, batcher, writers) joins this list
-  // when its issue lands.
-  return {etl_scheduler_spec(cfg)};
+  // In dependency order; stopped in reverse: intake first, the ETL last.
+  std::vector<child_spec> children{etl_scheduler_spec(cfg)};
+  for (auto& spec : event_stream_specs(cfg))
+    children.push_back(std::move(spec));
+  return children;
 }
 
 int run_service(const config& cfg, std::vector<child_spec> children) {

@@ -56,6 +56,14 @@ std::optional<std::string> check_time_zone(const std::string& name) {
   return std::nullopt;
 }
 
+/// A ZeroMQ endpoint a ROUTER can bind: tcp://host:port, ipc://path or inproc://name.
+std::optional<std::string> check_endpoint(const std::string& endpoint) {
+  for (std::string_view scheme : {"tcp://", "ipc://", "inproc://"})
+    if (endpoint.starts_with(scheme) && endpoint.size() > scheme.size())
+      return std::nullopt;
+  return "must be a ZeroMQ endpoint such as \"tcp://127.0.0.1:5555\", got \"" + endpoint + "\"";
+}
+
 struct key_spec {
   std::string_view section;
   std::string_view key;
@@ -69,6 +77,36 @@ const std::vector<key_spec>& key_table() {
        string_key{{}, [](config& c) -> std::string& { return c.database.url; }}},
       {"database", "connect_timeout_s", "seconds to wait for one connection attempt",
        integer_key{1, 300, [](config& c) -> int64_t& { return c.database.connect_timeout_s; }}},
+      {"database", "pool_size", "connections of the event writer pool",
+       integer_key{1, 64, [](config& c) -> int64_t& { return c.database.pool_size; }}},
+      {"database", "write_deadline_ms",
+       "how long a batch may fail to commit before its messages are answered retry",
+       integer_key{100, 3600000,
+                   [](config& c) -> int64_t& { return c.database.write_deadline_ms; }}},
+      {"broker", "endpoint", "ZeroMQ endpoint the ROUTER socket binds",
+       string_key{{}, [](config& c) -> std::string& { return c.broker.endpoint; },
+                  check_endpoint}},
+      {"broker", "max_message_bytes", "largest payload accepted",
+       integer_key{1024, 1 << 30,
+                   [](config& c) -> int64_t& { return c.broker.max_message_bytes; }}},
+      {"broker", "max_inflight_bytes", "payload bytes held (read, not yet answered)",
+       integer_key{1024, int64_t{1} << 36,
+                   [](config& c) -> int64_t& { return c.broker.max_inflight_bytes; }}},
+      {"broker", "max_inflight_messages", "messages held (read, not yet answered)",
+       integer_key{1, 1000000,
+                   [](config& c) -> int64_t& { return c.broker.max_inflight_messages; }}},
+      {"broker", "dedup_retention_days", "days a message id is remembered for duplicates",
+       integer_key{1, 3650,
+                   [](config& c) -> int64_t& { return c.broker.dedup_retention_days; }}},
+      {"broker", "drain_timeout_ms",
+       "on shutdown, how long read messages may take to commit before they are answered retry",
+       integer_key{0, 3600000, [](config& c) -> int64_t& { return c.broker.drain_timeout_ms; }}},
+      {"batcher", "max_rows", "events per batch (whole messages)",
+       integer_key{1, 1000000, [](config& c) -> int64_t& { return c.batcher.max_rows; }}},
+      {"batcher", "max_bytes", "bytes of row data per batch",
+       integer_key{1024, 1 << 30, [](config& c) -> int64_t& { return c.batcher.max_bytes; }}},
+      {"batcher", "linger_ms", "how long a batch waits for more events",
+       integer_key{0, 60000, [](config& c) -> int64_t& { return c.batcher.linger_ms; }}},
       {"etl", "interval_s", "seconds between the starts of two scheduled user-ETL runs",
        integer_key{1, 86400, [](config& c) -> int64_t& { return c.etl.interval_s; }}},
       {"etl", "timezone", "time zone of upstream times written without one",
@@ -274,6 +312,11 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
                      + std::to_string(cfg.supervisor.restart_backoff_max_ms)
                      + ") must not be below supervisor.restart_backoff_initial_ms ("
                      + std::to_string(cfg.supervisor.restart_backoff_initial_ms) + ")");
+  if (cfg.broker.max_inflight_bytes < cfg.broker.max_message_bytes)
+    errors.push_back(std::string{source} + ": broker.max_inflight_bytes ("
+                     + std::to_string(cfg.broker.max_inflight_bytes)
+                     + ") must not be below broker.max_message_bytes ("
+                     + std::to_string(cfg.broker.max_message_bytes) + ")");
   if (!errors.empty())
     return errors;
   return cfg;

@@ -17,6 +17,39 @@ struct database_config {
   std::string url = "";
   /// Seconds to wait for a connection before giving up on an attempt.
   int64_t connect_timeout_s = 5;
+  /// Connections of the event writer pool (one detached db_writer actor each).
+  int64_t pool_size = 2;
+  /// How long a batch may fail to commit (database unreachable or refusing) before its
+  /// messages are answered `retry`.
+  int64_t write_deadline_ms = 10000;
+};
+
+/// [broker]: the ZeroMQ socket producers send events to (protocol.md).
+struct broker_config {
+  /// Where the ROUTER socket binds.
+  std::string endpoint = "tcp://127.0.0.1:5555";
+  /// Largest payload accepted; a larger one is answered `rejected`.
+  int64_t max_message_bytes = 16 << 20;
+  /// Payload bytes held in the process (read, not yet answered); at the bound the socket is not
+  /// read until replies free room.
+  int64_t max_inflight_bytes = 32 << 20;
+  /// Messages held in the process; the same bound by count.
+  int64_t max_inflight_messages = 4096;
+  /// Days a message id is remembered, so a resend within it is answered `duplicate`.
+  int64_t dedup_retention_days = 7;
+  /// On shutdown, how long messages already read may take to commit before they are
+  /// answered `retry`.
+  int64_t drain_timeout_ms = 15000;
+};
+
+/// [batcher]: how validated events are grouped into database transactions.
+struct batcher_config {
+  /// A batch is cut at this many events (whole messages: a larger message is a batch alone).
+  int64_t max_rows = 10000;
+  /// ... or at this many bytes of row data.
+  int64_t max_bytes = 4 << 20;
+  /// ... or when its first message has waited this long and a writer is free.
+  int64_t linger_ms = 2;
 };
 
 /// [log]: structured JSON lines on standard error.
@@ -51,6 +84,8 @@ struct etl_config {
 /// The whole configuration, validated before anything is spawned.
 struct config {
   database_config database;
+  broker_config broker;
+  batcher_config batcher;
   etl_config etl;
   log_config log;
   supervisor_config supervisor;

@@ -25,6 +25,10 @@ public:
   /// Sends a signal.
   void signal(int sig);
 
+  pid_t pid() const {
+    return pid_;
+  }
+
   /// Waits up to `timeout` for the exit; returns the exit code (128 + signal when killed).
   std::optional<int> wait(std::chrono::milliseconds timeout);
 

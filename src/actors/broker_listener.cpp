@@ -1,0 +1,279 @@
+#include "actors/broker_listener.hpp"
+
+#include "actors/event_stream.hpp"
+#include "core/event_reply.hpp"
+#include "core/log.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <unordered_map>
+
+namespace scpipe {
+
+namespace {
+
+constexpr const char* component = "broker_listener";
+constexpr size_t max_id_bytes = 255;
+/// Requests ZeroMQ queues per producer while the service does not read (see the constructor).
+constexpr int router_receive_hwm = 16;
+/// Requests read per wake-up before replies get their turn again.
+constexpr int max_reads_per_round = 256;
+
+using clock = std::chrono::steady_clock;
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string inproc_name() {
+  static std::atomic<uint64_t> n{0};
+  return "inproc://scpipe-replies-" + std::to_string(++n);
+}
+
+} // namespace
+
+/// The poll thread and every ZeroMQ socket of the process.
+class broker_poller {
+public:
+  broker_poller(broker_config cfg, std::shared_ptr<stream_links> links, caf::actor_addr owner)
+      : cfg_{std::move(cfg)}, links_{std::move(links)}, owner_{std::move(owner)} {
+    auto pipe = inproc_name();
+    pull_.set(zmq::sockopt::rcvhwm, 0);
+    pull_.bind(pipe);
+    push_.set(zmq::sockopt::sndhwm, 0);
+    push_.connect(pipe);
+    router_.set(zmq::sockopt::linger, 1000); // let the last replies go out on close
+    // While the bound stops reading, ZeroMQ queues at most this many messages per producer
+    // (the high-water mark counts messages, not bytes): small, so memory stays bounded.
+    router_.set(zmq::sockopt::rcvhwm, router_receive_hwm);
+    // A frame far over the limit is not worth reading: ZeroMQ drops such a peer. Up to twice
+    // the limit (plus 1 MiB) is read and answered `rejected`.
+    router_.set(zmq::sockopt::maxmsgsize, 2 * cfg_.max_message_bytes + (1 << 20));
+    router_.bind(cfg_.endpoint); // throws zmq::error_t, e.g. address in use
+    thread_ = std::thread{[this] { run(); }};
+  }
+
+  ~broker_poller() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+  /// From the actor's thread: hands replies to the poll thread.
+  void send_replies(reply_batch& batch) {
+    for (auto& r : batch.replies) {
+      std::array<zmq::const_buffer, 2> frames{zmq::buffer(&r.seq, sizeof r.seq),
+                                              zmq::buffer(r.body)};
+      zmq::send_multipart(push_, frames);
+    }
+  }
+
+  /// From the actor's thread: stop reading, answer what was read, then report drained.
+  void drain() {
+    draining_ = true;
+  }
+
+  void join() {
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+private:
+  struct pending {
+    zmq::message_t route;
+    std::string id;
+    uint64_t bytes = 0;
+    uint64_t epoch = 0;
+  };
+
+  void reply(const zmq::message_t& route, std::string_view id, const std::string& body) {
+    std::array<zmq::const_buffer, 3> frames{zmq::buffer(route.data(), route.size()),
+                                            zmq::buffer(id.data(), id.size()), zmq::buffer(body)};
+    // Non-blocking: a producer that is gone or not reading loses its reply (it resends).
+    zmq::send_multipart(router_, frames, zmq::send_flags::dontwait);
+  }
+
+  void answer(uint64_t seq, const std::string& body) {
+    auto it = outstanding_.find(seq);
+    if (it == outstanding_.end())
+      return; // already answered `retry` (batcher restarted, or drain timed out)
+    reply(it->second.route, it->second.id, body);
+    inflight_bytes_ -= it->second.bytes;
+    outstanding_.erase(it);
+  }
+
+  void answer_all_retry(const std::string& why, uint64_t below_epoch) {
+    auto body = render_reply(reply_status::retry, 0, 0, {{-1, why, {}}});
+    for (auto it = outstanding_.begin(); it != outstanding_.end();) {
+      if (it->second.epoch < below_epoch) {
+        reply(it->second.route, it->second.id, body);
+        inflight_bytes_ -= it->second.bytes;
+        it = outstanding_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void reject_now(const zmq::message_t& route, std::string_view id, std::string why) {
+    log::warn(component, "request refused", {{"error", why}});
+    reply(route, id, render_reply(reply_status::rejected, 0, 0, {{-1, std::move(why), {}}}));
+  }
+
+  void read_request(std::vector<zmq::message_t>& frames) {
+    // frames[0] is the ROUTER's routing id; the request is the rest.
+    auto& route = frames[0];
+    if (frames.size() != 3) {
+      std::string_view first = frames.size() > 1 ? frames[1].to_string_view() : "";
+      reject_now(route, first.substr(0, max_id_bytes),
+                 "a request has exactly two frames (message id, payload), got "
+                     + std::to_string(frames.size() - 1));
+      return;
+    }
+    auto id = frames[1].to_string();
+    if (id.empty() || id.size() > max_id_bytes) {
+      reject_now(route, id.substr(0, max_id_bytes),
+                 "the message id must be 1 to 255 bytes, got " + std::to_string(id.size()));
+      return;
+    }
+    raw_message m;
+    m.seq = ++next_seq_;
+    m.id = id;
+    m.size = frames[2].size();
+    m.received_at_us = now_us();
+    m.too_large = m.size > static_cast<uint64_t>(cfg_.max_message_bytes);
+    if (!m.too_large)
+      m.payload = frames[2].to_string();
+    auto [batcher, epoch] = links_->batcher();
+    if (!batcher) {
+      reply(route, id,
+            render_reply(reply_status::retry, 0, 0, {{-1, "the service is starting", {}}}));
+      return;
+    }
+    auto held = m.too_large ? 0 : m.size;
+    outstanding_.emplace(m.seq, pending{std::move(route), std::move(id), held, epoch});
+    inflight_bytes_ += held;
+    caf::anon_send(batcher, std::move(m));
+  }
+
+  bool has_room() const {
+    return outstanding_.size() < static_cast<size_t>(cfg_.max_inflight_messages)
+           && inflight_bytes_ < static_cast<uint64_t>(cfg_.max_inflight_bytes);
+  }
+
+  void run() {
+    std::optional<clock::time_point> drain_deadline;
+    uint64_t epoch = links_->batcher().second;
+    std::vector<zmq::message_t> frames;
+    while (!stop_) {
+      const bool draining = draining_; // one value per round: the actor may set it any time
+      if (draining && !drain_deadline) {
+        drain_deadline = clock::now() + std::chrono::milliseconds{cfg_.drain_timeout_ms};
+        log::info(component, "stopped reading; waiting for held messages to be answered",
+                  {{"messages", outstanding_.size()}});
+      }
+      bool read = !draining && has_room();
+      zmq::pollitem_t items[] = {
+          {router_.handle(), 0, static_cast<short>(read ? ZMQ_POLLIN : 0), 0},
+          {pull_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 2, std::chrono::milliseconds{50});
+      // Replies first: they free room.
+      while (true) {
+        frames.clear();
+        if (!zmq::recv_multipart(pull_, std::back_inserter(frames), zmq::recv_flags::dontwait))
+          break;
+        uint64_t seq = 0;
+        std::memcpy(&seq, frames[0].data(), sizeof seq);
+        answer(seq, frames[1].to_string());
+      }
+      // A restarted batcher never answers what its predecessor held: producers resend.
+      if (auto current = links_->batcher().second; current != epoch) {
+        answer_all_retry("the service restarted a component; resend", current);
+        epoch = current;
+      }
+      for (int i = 0; read && i < max_reads_per_round && has_room(); ++i) {
+        frames.clear();
+        if (!zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait))
+          break;
+        read_request(frames);
+      }
+      if (draining) {
+        if (outstanding_.empty())
+          break;
+        if (clock::now() >= *drain_deadline) {
+          log::warn(component, "drain timeout; answering retry to messages not yet committed",
+                    {{"messages", outstanding_.size()}});
+          answer_all_retry("the service is stopping; resend", UINT64_MAX);
+          break;
+        }
+      }
+    }
+    if (draining_)
+      if (auto owner = caf::actor_cast<broker_listener_actor>(owner_))
+        caf::anon_send(owner, drained_atom::value);
+  }
+
+  broker_config cfg_;
+  std::shared_ptr<stream_links> links_;
+  caf::actor_addr owner_;
+  zmq::context_t ctx_{1};
+  zmq::socket_t router_{ctx_, zmq::socket_type::router};
+  zmq::socket_t pull_{ctx_, zmq::socket_type::pull};
+  zmq::socket_t push_{ctx_, zmq::socket_type::push};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> draining_{false};
+  // -- owned by the poll thread --
+  std::unordered_map<uint64_t, pending> outstanding_;
+  uint64_t inflight_bytes_ = 0;
+  uint64_t next_seq_ = 0;
+  std::thread thread_;
+};
+
+broker_listener_state::broker_listener_state() = default;
+broker_listener_state::~broker_listener_state() = default;
+
+broker_listener_actor::behavior_type
+broker_listener(broker_listener_actor::stateful_pointer<broker_listener_state> self,
+                broker_config cfg, std::shared_ptr<stream_links> links) {
+  try {
+    self->state.poller = std::make_unique<broker_poller>(cfg, links, self->address());
+    log::info(component, "listening", {{"endpoint", cfg.endpoint}});
+  } catch (const zmq::error_t& e) {
+    log::error(component, "cannot bind the broker socket",
+               {{"endpoint", cfg.endpoint}, {"error", e.what()}});
+    self->quit(caf::make_error(caf::sec::runtime_error, "cannot bind " + cfg.endpoint));
+    return {[](reply_batch&) {}, [](drained_atom) {}};
+  }
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (msg.reason == caf::exit_reason::user_shutdown && self->state.poller) {
+      self->state.poller->drain(); // quits on drained_atom
+      return;
+    }
+    self->state.poller.reset();
+    self->quit(msg.reason);
+  });
+  return {
+      [=](reply_batch& replies) {
+        if (self->state.poller)
+          self->state.poller->send_replies(replies);
+      },
+      [=](drained_atom) {
+        self->state.poller->join();
+        self->state.poller.reset();
+        log::info(component, "drained; every message read was answered");
+        self->quit(caf::exit_reason::user_shutdown);
+      },
+  };
+}
+
+} // namespace scpipe

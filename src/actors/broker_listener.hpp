@@ -1,0 +1,42 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "core/config.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+
+namespace scpipe {
+
+class stream_links;
+class broker_poller;
+
+/// The listener's state: the poll thread and the sockets (ZeroMQ appears nowhere else).
+struct broker_listener_state {
+  static inline const char* name = "broker_listener";
+
+  std::unique_ptr<broker_poller> poller;
+
+  broker_listener_state();
+  ~broker_listener_state();
+};
+
+/// Binds the ROUTER socket of protocol.md and runs a poll thread over it and an inproc PULL
+/// socket that carries replies back. The thread checks the frames, hands each request to the
+/// batcher and sends each reply to its producer. It stops reading while the messages it holds
+/// (read, not yet answered) reach broker.max_inflight_bytes or max_inflight_messages:
+/// ZeroMQ's high-water marks then hold producers back.
+///
+///   producers ─▶ ROUTER ─▶ poll thread ─raw_message─▶ batcher ─▶ writers
+///   producers ◀─ ROUTER ◀─ poll thread ◀─inproc PULL◀─ PUSH ◀─ this actor ◀─reply_batch─┘
+///
+/// On stop (exit from the supervisor) the thread stops reading, keeps sending replies until
+/// every message read is answered or broker.drain_timeout_ms passes (the rest are answered
+/// `retry`), then the actor quits.
+broker_listener_actor::behavior_type
+broker_listener(broker_listener_actor::stateful_pointer<broker_listener_state> self,
+                broker_config cfg, std::shared_ptr<stream_links> links);
+
+} // namespace scpipe

@@ -1,0 +1,164 @@
+#include "actors/db_writer.hpp"
+
+#include "core/event_reply.hpp"
+#include "core/log.hpp"
+#include "core/sqlstate.hpp"
+#include "db/connection.hpp"
+#include "db/event_writer.hpp"
+
+#include <pqxx/except>
+
+#include <caf/exit_reason.hpp>
+
+namespace scpipe {
+
+namespace {
+
+constexpr const char* component = "db_writer";
+
+using self_pointer = db_writer_actor::stateful_pointer<db_writer_state>;
+using clock = std::chrono::steady_clock;
+
+/// Every message of `b` answered `retry`, saying why.
+reply_batch retry_replies(const event_batch& b, const std::string& why) {
+  reply_batch out;
+  auto body = render_reply(reply_status::retry, 0, 0, {{-1, why, {}}});
+  for (const auto& m : b.messages)
+    out.replies.push_back({m.seq, body});
+  return out;
+}
+
+void give_up(self_pointer self, const std::string& why) {
+  auto& held = *self->state.held;
+  log::warn(component, "batch not committed in time; answering retry",
+            {{"writer", self->state.index},
+             {"messages", held.batch.batch->messages.size()},
+             {"error", why}});
+  held.promise.deliver(retry_replies(*held.batch.batch, why));
+  self->state.held.reset();
+}
+
+/// One attempt at the held batch; on failure decides between another attempt and `retry`.
+void attempt(self_pointer self) {
+  auto& st = self->state;
+  auto& held = *st.held;
+  const auto& batch = *held.batch.batch;
+  std::string error;
+  try {
+    if (!st.conn)
+      st.conn = std::make_unique<db::connection>(st.settings.database,
+                                                 "scpipe db_writer " + std::to_string(st.index));
+    auto outcomes = db::write_event_batch(st.conn->get(), batch,
+                                          {st.settings.timezone, st.settings.write_deadline},
+                                          held.maybe_committed);
+    reply_batch out;
+    for (auto& o : outcomes)
+      out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors)});
+    if (st.failing_since)
+      log::info(component, "database writable again", {{"writer", st.index}});
+    st.failing_since.reset();
+    held.promise.deliver(std::move(out));
+    st.held.reset();
+    return;
+  } catch (const db::connect_error& e) {
+    error = e.what();
+  } catch (const pqxx::in_doubt_error& e) {
+    // The COMMIT may or may not have happened: the ledger tells on the next attempt.
+    held.maybe_committed = true;
+    st.conn.reset();
+    error = "connection lost during commit: " + db::one_line(e.what());
+  } catch (const pqxx::broken_connection& e) {
+    st.conn.reset();
+    error = "connection lost: " + db::one_line(e.what());
+  } catch (const pqxx::sql_error& e) {
+    if (classify_sqlstate(e.sqlstate()) == failure_action::reconnect)
+      st.conn.reset();
+    error = "SQLSTATE " + e.sqlstate() + ": " + db::one_line(e.what());
+    if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
+      error += " (" + hint + ")";
+  } catch (const std::exception& e) {
+    st.conn.reset();
+    error = db::one_line(e.what());
+  }
+  auto now = clock::now();
+  if (!held.failed) {
+    held.failed = true;
+    held.first_failure = st.failing_since.value_or(now);
+    held.backoff = st.settings.backoff_initial;
+  }
+  if (!st.failing_since) {
+    st.failing_since = now;
+    log::warn(component, "writing a batch failed; retrying with backoff",
+              {{"writer", st.index}, {"error", error}});
+  }
+  held.last_error = error;
+  if (now - held.first_failure >= st.settings.write_deadline) {
+    give_up(self, "database unavailable: " + error);
+    return;
+  }
+  self->delayed_send(self, held.backoff, retry_atom::value);
+  held.backoff = std::min(held.backoff * 2, st.settings.backoff_max);
+}
+
+} // namespace
+
+db_writer_state::db_writer_state() = default;
+db_writer_state::~db_writer_state() = default;
+
+writer_settings writer_settings_of(const config& cfg) {
+  writer_settings out;
+  out.database = cfg.database;
+  out.timezone = cfg.etl.timezone;
+  out.write_deadline = std::chrono::milliseconds{cfg.database.write_deadline_ms};
+  out.dedup_retention_days = cfg.broker.dedup_retention_days;
+  return out;
+}
+
+db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings settings,
+                                         size_t index) {
+  self->state.settings = std::move(settings);
+  self->state.index = index;
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    // Stopped after the listener has drained: a batch still held is answered retry.
+    if (self->state.held)
+      give_up(self, "the service is stopping");
+    self->quit(msg.reason);
+  });
+  return {
+      [=](shared_batch& b) -> caf::result<reply_batch> {
+        auto& st = self->state;
+        auto promise = self->make_response_promise<reply_batch>();
+        if (st.held) { // the batcher sends one batch at a time; never expected
+          promise.deliver(retry_replies(*b.batch, "writer busy"));
+          return promise;
+        }
+        st.held.emplace();
+        st.held->batch = std::move(b);
+        st.held->promise = promise;
+        attempt(self);
+        return promise;
+      },
+      [=](retry_atom) {
+        if (self->state.held)
+          attempt(self);
+      },
+      [=](prune_atom) {
+        auto& st = self->state;
+        if (st.held)
+          return; // busy: the next prune will do
+        try {
+          if (!st.conn)
+            st.conn = std::make_unique<db::connection>(
+                st.settings.database, "scpipe db_writer " + std::to_string(st.index));
+          auto n = db::prune_event_ledger(st.conn->get(), st.settings.dedup_retention_days);
+          log::info(component, "pruned the message-id ledger",
+                    {{"deleted", n}, {"retention_days", st.settings.dedup_retention_days}});
+        } catch (const std::exception& e) {
+          st.conn.reset();
+          log::warn(component, "pruning the ledger failed", {{"error", db::one_line(e.what())}});
+        }
+      },
+  };
+}
+
+} // namespace scpipe

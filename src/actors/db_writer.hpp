@@ -1,0 +1,75 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "core/config.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace scpipe {
+
+namespace db {
+class connection;
+}
+
+/// What a writer is told at spawn.
+struct writer_settings {
+  database_config database;
+  /// Zone of event times written without one (etl.timezone).
+  std::string timezone = "UTC";
+  /// Longest a batch may keep failing before its messages are answered `retry`; also each
+  /// statement's timeout, so a blocked table cannot hold a writer longer.
+  std::chrono::milliseconds write_deadline{10000};
+  /// Ledger rows older than this many days are pruned.
+  int64_t dedup_retention_days = 7;
+  /// Retry backoff after a failure: doubles from initial up to max.
+  std::chrono::milliseconds backoff_initial{50};
+  std::chrono::milliseconds backoff_max{2000};
+};
+
+writer_settings writer_settings_of(const config& cfg);
+
+/// A writer's state: its connection and the batch it is working on.
+struct db_writer_state {
+  static inline const char* name = "db_writer";
+
+  writer_settings settings;
+  size_t index = 0;
+  std::unique_ptr<db::connection> conn;
+
+  /// The batch being written, kept across retries.
+  struct held_batch {
+    shared_batch batch;
+    caf::typed_response_promise<reply_batch> promise;
+    std::chrono::steady_clock::time_point first_failure{};
+    bool failed = false;
+    /// An attempt's commit had an unknown outcome (connection lost during COMMIT).
+    bool maybe_committed = false;
+    std::chrono::milliseconds backoff{0};
+    std::string last_error;
+  };
+  std::optional<held_batch> held;
+  /// Since when the database has been failing (unset while it works).
+  std::optional<std::chrono::steady_clock::time_point> failing_since;
+
+  db_writer_state();
+  ~db_writer_state();
+};
+
+/// One writer of the pool: writes whole batches with db::write_event_batch, one at a time.
+///
+///   batch ─▶ attempt ─ok─▶ replies (ok / partial / rejected / duplicate)
+///              │ connection lost, timeout, disk full, …
+///              ▼
+///            backoff (50 ms doubling to 2 s) ─▶ attempt again (same batch, reconnecting)
+///              └── failing past write_deadline ─▶ replies `retry` (nothing was committed)
+db_writer_actor::behavior_type db_writer(db_writer_actor::stateful_pointer<db_writer_state> self,
+                                         writer_settings settings, size_t index);
+
+} // namespace scpipe

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "core/config.hpp"
+#include "core/event_batch.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace scpipe {
+
+class stream_links;
+
+/// What the batcher is told at spawn.
+struct batcher_settings {
+  uint64_t max_rows = 10000;
+  uint64_t max_bytes = 4 << 20;
+  std::chrono::milliseconds linger{2};
+  uint64_t max_message_bytes = 16 << 20;
+  /// How often a writer is asked to prune the ledger.
+  std::chrono::milliseconds prune_interval{std::chrono::minutes{10}};
+};
+
+batcher_settings batcher_settings_of(const config& cfg);
+
+/// The batcher's state: the batches being built and the writers' availability.
+struct event_batcher_state {
+  static inline const char* name = "event_batcher";
+
+  batcher_settings settings;
+  std::shared_ptr<stream_links> links;
+  batch_builder builder{0, 0, std::chrono::milliseconds{0}};
+  /// The writers known, and whether each is writing a batch now.
+  struct writer_slot {
+    db_writer_actor handle;
+    bool busy = false;
+  };
+  std::vector<writer_slot> writers;
+  /// Whether a linger reminder is pending.
+  bool linger_scheduled = false;
+};
+
+/// Turns payloads into validated rows (core/event_payload), groups whole messages into batches
+/// (core/event_batch), hands each to a free writer and forwards the writers' replies to the
+/// listener. A batch whose writer dies is handed to another.
+///
+///   raw_message ─decode─▶ builder ─take()─▶ free writer ─reply_batch─▶ listener
+///                             ▲                   │ writer died
+///                             └──── put_back ─────┘
+event_batcher_actor::behavior_type
+event_batcher(event_batcher_actor::stateful_pointer<event_batcher_state> self,
+              batcher_settings settings, std::shared_ptr<stream_links> links);
+
+} // namespace scpipe

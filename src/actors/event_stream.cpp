@@ -1,0 +1,69 @@
+#include "actors/event_stream.hpp"
+
+#include "actors/broker_listener.hpp"
+#include "actors/db_writer.hpp"
+#include "actors/event_batcher.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+namespace scpipe {
+
+std::pair<event_batcher_actor, uint64_t> stream_links::batcher() const {
+  std::lock_guard guard{mutex_};
+  return {batcher_, batcher_epoch_};
+}
+
+broker_listener_actor stream_links::listener() const {
+  std::lock_guard guard{mutex_};
+  return listener_;
+}
+
+void stream_links::writer_started(size_t index, db_writer_actor writer) {
+  std::lock_guard guard{mutex_};
+  writers_.at(index) = writer;
+  if (batcher_)
+    caf::anon_send(batcher_, writer_up_atom::value, writer);
+}
+
+std::vector<db_writer_actor> stream_links::writers() const {
+  std::lock_guard guard{mutex_};
+  return writers_;
+}
+
+void stream_links::batcher_started(event_batcher_actor batcher) {
+  std::lock_guard guard{mutex_};
+  batcher_ = std::move(batcher);
+  ++batcher_epoch_;
+}
+
+void stream_links::listener_started(broker_listener_actor listener) {
+  std::lock_guard guard{mutex_};
+  listener_ = std::move(listener);
+}
+
+std::vector<child_spec> event_stream_specs(const config& cfg) {
+  auto pool = static_cast<size_t>(cfg.database.pool_size);
+  auto links = std::make_shared<stream_links>(pool);
+  std::vector<child_spec> out;
+  for (size_t i = 0; i < pool; ++i)
+    out.push_back({"db_writer_" + std::to_string(i), [cfg, links, i](caf::actor_system& sys) {
+                     auto w = sys.spawn<caf::detached>(db_writer, writer_settings_of(cfg), i);
+                     links->writer_started(i, w);
+                     return caf::actor_cast<caf::actor>(w);
+                   }});
+  out.push_back({"event_batcher", [cfg, links](caf::actor_system& sys) {
+                   auto b = sys.spawn(event_batcher, batcher_settings_of(cfg), links);
+                   links->batcher_started(b);
+                   return caf::actor_cast<caf::actor>(b);
+                 }});
+  out.push_back({"broker_listener", [cfg, links](caf::actor_system& sys) {
+                   auto l = sys.spawn<caf::detached>(broker_listener, cfg.broker, links);
+                   links->listener_started(l);
+                   return caf::actor_cast<caf::actor>(l);
+                 }});
+  return out;
+}
+
+} // namespace scpipe

@@ -1,0 +1,349 @@
+#include "core/event_payload.hpp"
+
+#include "core/event_time.hpp"
+#include "core/utf8.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <limits>
+#include <optional>
+
+namespace scpipe {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t max_event_type_chars = 50;
+constexpr size_t max_platform_chars = 200;
+/// Quoted input in a reason is cut here, so a reason stays one readable line.
+constexpr size_t max_quoted_bytes = 64;
+
+/// `text` in double quotes for a reason: control characters shown as '?', cut at a character
+/// boundary after max_quoted_bytes.
+std::string quoted(std::string_view text) {
+  bool cut = text.size() > max_quoted_bytes;
+  if (cut) {
+    size_t end = max_quoted_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+      --end; // not inside a UTF-8 sequence
+    text = text.substr(0, end);
+  }
+  std::string out = "\"";
+  for (char c : text)
+    out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+  out += cut ? "...\"" : "\"";
+  return out;
+}
+
+std::string kind_name(const json::value& v) {
+  switch (v.kind()) {
+  case json::kind::null:
+    return "null";
+  case json::kind::bool_:
+    return "a boolean";
+  case json::kind::int64:
+  case json::kind::uint64:
+    return "an integer";
+  case json::kind::double_:
+    return "a number with a fraction or exponent";
+  case json::kind::string:
+    return "a string";
+  case json::kind::array:
+    return "an array";
+  case json::kind::object:
+    return "an object";
+  }
+  return "a value";
+}
+
+/// Checks a text field's length in characters and that PostgreSQL text can hold it.
+std::optional<std::string> text_problem(std::string_view field, std::string_view s,
+                                        size_t max_chars) {
+  if (s.find('\0') != std::string_view::npos)
+    return std::string{field} + ": contains a NUL character (\\u0000), which text cannot hold";
+  auto chars = utf8_length(s).value_or(s.size()); // Boost.JSON has checked the UTF-8
+  if (chars > max_chars)
+    return std::string{field} + ": " + std::to_string(chars) + " characters, more than "
+           + std::to_string(max_chars);
+  return std::nullopt;
+}
+
+/// Validates one event and appends its COPY line to `rows`, or returns what is wrong.
+std::optional<std::string> append_event(const json::value& v, std::string& rows) {
+  const auto* obj = v.if_object();
+  if (!obj)
+    return "an event must be a JSON object, got " + kind_name(v);
+  std::string problems;
+  auto problem = [&](std::string p) { problems += (problems.empty() ? "" : "; ") + p; };
+  auto field = [&](std::string_view name) -> const json::value* {
+    const auto* f = obj->if_contains(name);
+    return f && !f->is_null() ? f : nullptr;
+  };
+
+  // user_id: JSON integer or string of digits, fitting int4.
+  int64_t user_id = 0;
+  constexpr int64_t int4_max = std::numeric_limits<int32_t>::max();
+  constexpr int64_t int4_min = std::numeric_limits<int32_t>::min();
+  if (const auto* f = field("user_id")) {
+    if (f->is_int64()) {
+      user_id = f->get_int64();
+      if (user_id < int4_min || user_id > int4_max)
+        problem("user_id: " + std::to_string(user_id) + " does not fit a 32-bit integer");
+    } else if (f->is_uint64()) {
+      problem("user_id: " + std::to_string(f->get_uint64()) + " does not fit a 32-bit integer");
+    } else if (const auto* s = f->if_string()) {
+      std::string_view digits{s->data(), s->size()};
+      bool all_digits = !digits.empty();
+      for (char c : digits)
+        all_digits = all_digits && c >= '0' && c <= '9';
+      if (!all_digits)
+        problem("user_id: " + quoted(digits) + " is not a string of digits");
+      else {
+        auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), user_id);
+        if (err != std::errc{} || user_id > int4_max)
+          problem("user_id: " + quoted(digits) + " does not fit a 32-bit integer");
+      }
+    } else {
+      problem("user_id: must be an integer or a string of digits, got " + kind_name(*f));
+    }
+  } else {
+    problem("user_id: missing");
+  }
+
+  // event_type: string of 1 to 50 characters.
+  std::string_view event_type;
+  if (const auto* f = field("event_type")) {
+    if (const auto* s = f->if_string()) {
+      event_type = {s->data(), s->size()};
+      if (event_type.empty())
+        problem("event_type: must not be empty");
+      else if (auto p = text_problem("event_type", event_type, max_event_type_chars))
+        problem(*p);
+    } else {
+      problem("event_type: must be a string, got " + kind_name(*f));
+    }
+  } else {
+    problem("event_type: missing");
+  }
+
+  // event_time: ISO-8601 or M/D/YYYY H:MM:SS.
+  std::optional<event_time> time;
+  if (const auto* f = field("event_time")) {
+    if (const auto* s = f->if_string()) {
+      std::string_view text{s->data(), s->size()};
+      auto parsed = parse_event_time(text);
+      if (auto* t = std::get_if<event_time>(&parsed))
+        time = std::move(*t);
+      else
+        problem("event_time: " + quoted(text) + ": " + std::get<std::string>(parsed));
+    } else {
+      problem("event_time: must be a string, got " + kind_name(*f));
+    }
+  } else {
+    problem("event_time: missing");
+  }
+
+  // platform: optional string of at most 200 characters.
+  std::optional<std::string_view> platform;
+  if (const auto* f = field("platform")) {
+    if (const auto* s = f->if_string()) {
+      platform = std::string_view{s->data(), s->size()};
+      if (auto p = text_problem("platform", *platform, max_platform_chars))
+        problem(*p);
+    } else {
+      problem("platform: must be a string, got " + kind_name(*f));
+    }
+  }
+
+  // first_event: optional boolean, or one of the upstream spellings.
+  bool first_event = false;
+  if (const auto* f = field("first_event")) {
+    if (f->is_bool()) {
+      first_event = f->get_bool();
+    } else if (const auto* s = f->if_string(); s && (*s == "TRUE" || *s == "true" || *s == "1")) {
+      first_event = true;
+    } else if (s && (*s == "FALSE" || *s == "false" || *s == "0")) {
+      first_event = false;
+    } else {
+      problem("first_event: must be true or false (or \"TRUE\", \"FALSE\", \"true\", \"false\", "
+              "\"1\", \"0\"), got "
+              + (s ? quoted({s->data(), s->size()}) : kind_name(*f)));
+    }
+  }
+
+  if (!problems.empty())
+    return problems;
+  char buf[16];
+  auto [end, err] = std::to_chars(buf, buf + sizeof buf, user_id);
+  rows.append(buf, end);
+  rows += '\t';
+  if (platform)
+    append_copy_text(rows, *platform);
+  else
+    rows += "\\N";
+  rows += '\t';
+  append_timestamp(rows, *time);
+  rows += '\t';
+  append_copy_text(rows, event_type);
+  rows += first_event ? "\tt\n" : "\tf\n";
+  return std::nullopt;
+}
+
+json::parse_options parse_options() {
+  json::parse_options opt;
+  opt.max_depth = 32;
+  return opt;
+}
+
+/// The texts of the top-level elements of a JSON array already known to be valid.
+std::vector<std::string_view> array_elements(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t depth = 0;
+  bool in_string = false, escape = false;
+  size_t start = std::string_view::npos;
+  auto close = [&](size_t end) {
+    if (start == std::string_view::npos)
+      return;
+    auto element = text.substr(start, end - start);
+    while (!element.empty()
+           && (element.back() == ' ' || element.back() == '\n' || element.back() == '\r'
+               || element.back() == '\t'))
+      element.remove_suffix(1);
+    out.push_back(element);
+    start = std::string_view::npos;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escape)
+        escape = false;
+      else if (c == '\\')
+        escape = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (depth == 1 && start == std::string_view::npos && !space && c != ',' && c != ']')
+      start = i;
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0)
+        close(i);
+    } else if (c == ',' && depth == 1) {
+      close(i);
+    }
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+void decode_ndjson(std::string_view payload, decoded_payload& out) {
+  int64_t index = 0;
+  while (!payload.empty()) {
+    auto nl = payload.find('\n');
+    auto line = trim(payload.substr(0, nl));
+    payload = nl == std::string_view::npos ? std::string_view{} : payload.substr(nl + 1);
+    if (line.empty())
+      continue;
+    json::monotonic_resource mr;
+    json::error_code ec;
+    auto v = json::parse(line, ec, &mr, parse_options());
+    std::optional<std::string> problem;
+    if (ec)
+      problem = "invalid JSON (" + ec.message() + ")";
+    else
+      problem = append_event(v, out.rows);
+    if (problem)
+      out.rejections.push_back({index, std::move(*problem), std::string{line}});
+    else
+      ++out.accepted;
+    ++index;
+  }
+}
+
+} // namespace
+
+void append_copy_text(std::string& out, std::string_view text) {
+  size_t plain = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char* escaped = nullptr;
+    switch (text[i]) {
+    case '\\':
+      escaped = "\\\\";
+      break;
+    case '\t':
+      escaped = "\\t";
+      break;
+    case '\n':
+      escaped = "\\n";
+      break;
+    case '\r':
+      escaped = "\\r";
+      break;
+    default:
+      continue;
+    }
+    out.append(text.substr(plain, i - plain));
+    out += escaped;
+    plain = i + 1;
+  }
+  out.append(text.substr(plain));
+}
+
+decoded_payload reject_payload(std::string reason, std::string raw) {
+  decoded_payload out;
+  out.rejections.push_back({-1, std::move(reason), std::move(raw)});
+  return out;
+}
+
+decoded_payload decode_payload(std::string_view payload) {
+  json::monotonic_resource mr;
+  json::error_code ec;
+  auto root = json::parse(payload, ec, &mr, parse_options());
+  decoded_payload out;
+  if (ec) {
+    auto first = payload.find_first_not_of(" \t\r\n");
+    bool ndjson =
+        ec == json::error::extra_data && first != std::string_view::npos && payload[first] == '{';
+    if (!ndjson)
+      return reject_payload("payload is not JSON (" + ec.message() + ")", std::string{payload});
+    decode_ndjson(payload, out);
+  } else if (auto* array = root.if_array()) {
+    std::vector<std::string_view> texts; // found only when an event is refused
+    for (size_t i = 0; i < array->size(); ++i) {
+      if (auto problem = append_event((*array)[i], out.rows)) {
+        if (texts.empty())
+          texts = array_elements(payload);
+        out.rejections.push_back({static_cast<int64_t>(i), std::move(*problem),
+                                  i < texts.size() ? std::string{texts[i]} : std::string{}});
+      } else {
+        ++out.accepted;
+      }
+    }
+  } else if (auto problem = append_event(root, out.rows)) {
+    out.rejections.push_back({0, std::move(*problem), std::string{trim(payload)}});
+  } else {
+    ++out.accepted;
+  }
+  if (out.accepted == 0 && out.rejections.empty())
+    return reject_payload("payload has no events", std::string{payload});
+  return out;
+}
+
+} // namespace scpipe

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scpipe {
+
+/// An event (or a whole payload) the service refuses, and why.
+struct event_rejection {
+  /// 0-based position of the event in the payload; -1 for the payload as a whole.
+  int64_t index = -1;
+  /// What is wrong, naming the field (protocol.md).
+  std::string reason;
+  /// The event as it came, to be dead-lettered; empty when nothing can be kept (e.g. a
+  /// payload over broker.max_message_bytes).
+  std::string raw;
+};
+
+/// A payload turned into rows: the accepted events already in PostgreSQL's COPY text format for
+/// sc.sc_user_event(user_id, platform, event_ts, event_type, first_event), one line each.
+struct decoded_payload {
+  std::string rows;
+  uint64_t accepted = 0;
+  std::vector<event_rejection> rejections;
+};
+
+/// The columns `decoded_payload::rows` fills, in order.
+inline constexpr std::string_view event_copy_columns =
+    "user_id, platform, event_ts, event_type, first_event";
+
+/// Parses and validates a payload (protocol.md): one event object, an array of them, or NDJSON.
+/// Every field rule of the contract is checked here, so a row that reaches PostgreSQL fits its
+/// column. A payload that is not JSON (nor NDJSON), or has no event, is one rejection at
+/// index -1 carrying the whole payload; a bad event is a rejection at its index carrying its
+/// own text, verbatim.
+decoded_payload decode_payload(std::string_view payload);
+
+/// A payload refused as a whole without being parsed (e.g. too large): one rejection at -1.
+decoded_payload reject_payload(std::string reason, std::string raw = {});
+
+/// Appends `text` to `out` escaped for COPY's text format (backslash, tab, newline, CR).
+void append_copy_text(std::string& out, std::string_view text);
+
+} // namespace scpipe

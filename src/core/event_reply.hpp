@@ -1,0 +1,41 @@
+#pragma once
+
+#include "core/event_payload.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scpipe {
+
+/// The status of a reply (protocol.md).
+enum class reply_status { ok, partial, rejected, duplicate, retry };
+
+/// The protocol's name of `s`, e.g. "partial".
+std::string_view to_string(reply_status s);
+
+/// The status of a message that committed `accepted` events and dead-lettered `rejected`.
+reply_status status_for(uint64_t accepted, uint64_t rejected);
+
+/// At most this many errors are listed in a reply.
+inline constexpr size_t max_reply_errors = 100;
+
+/// The reply's JSON object: {"status", "accepted", "rejected", "errors": [{"index","error"}]},
+/// listing the first max_reply_errors rejections.
+std::string render_reply(reply_status status, uint64_t accepted, uint64_t rejected,
+                         const std::vector<event_rejection>& rejections = {});
+
+/// A reply as a producer reads it.
+struct parsed_reply {
+  reply_status status = reply_status::retry;
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  std::vector<event_rejection> errors; ///< `raw` stays empty
+};
+
+/// Reads a reply body; nullopt when it is not a reply of protocol.md.
+std::optional<parsed_reply> parse_reply(std::string_view body);
+
+} // namespace scpipe

@@ -1,0 +1,308 @@
+#include "db/event_writer.hpp"
+
+#include "core/sqlstate.hpp"
+#include "core/utf8.hpp"
+#include "db/connection.hpp"
+
+#include <pqxx/except>
+#include <pqxx/result>
+#include <pqxx/subtransaction>
+#include <pqxx/transaction>
+
+// libpqxx 6.4's stream_to takes tuples only; the deprecated tablewriter is its one way to send
+// ready-made COPY text, which is what the batch carries.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include <pqxx/tablewriter>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+#include <string_view>
+
+namespace scpipe::db {
+
+namespace {
+
+constexpr std::string_view event_table = "sc.sc_user_event";
+constexpr std::string_view dead_letter_table = "scpipe.rejected_event";
+constexpr std::string_view dead_letter_columns =
+    "message_id, event_index, reason, raw_event, raw_bytes, received_at";
+
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+/// A PostgreSQL array literal of plain tokens (hex strings, numbers: nothing to quote).
+template <class Range, class F> std::string array_literal(const Range& items, F&& token) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1)
+      out += ',';
+    out += token(item);
+  }
+  return out + "}";
+}
+
+/// Sends COPY text (complete lines) to `table`.
+void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
+               std::string_view text) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const std::string column_list{columns};
+  pqxx::tablewriter writer{tx, std::string{table}, &column_list, &column_list + 1};
+  // write_raw_line appends the newline the text already ends with: hand it over without it.
+  if (!text.empty())
+    writer.write_raw_line(std::string{text.substr(0, text.size() - 1)});
+  writer.complete();
+#pragma GCC diagnostic pop
+}
+
+/// One accepted row of a message, for isolating refused rows.
+struct row_ref {
+  size_t message;        ///< index in the batch
+  int64_t index;         ///< the event's position in its payload
+  std::string_view line; ///< its COPY line, with the newline
+};
+
+/// The rows of `m`, with their payload positions (those not taken by rejections, in order).
+void collect_rows(const batch_message& m, size_t message, std::vector<row_ref>& out) {
+  std::set<int64_t> refused;
+  for (const auto& r : m.content.rejections)
+    refused.insert(r.index);
+  std::string_view rows{m.content.rows};
+  int64_t index = 0;
+  while (!rows.empty()) {
+    while (refused.count(index))
+      ++index;
+    auto nl = rows.find('\n');
+    out.push_back({message, index++, rows.substr(0, nl + 1)});
+    rows.remove_prefix(nl + 1);
+  }
+}
+
+std::string join_lines(const std::vector<row_ref>& rows, size_t begin, size_t end) {
+  std::string out;
+  for (size_t i = begin; i < end; ++i)
+    out.append(rows[i].line);
+  return out;
+}
+
+/// A COPY line back as the event it was validated from (for its dead letter).
+std::string event_of_line(std::string_view line) {
+  std::vector<std::string_view> f;
+  while (true) {
+    auto tab = line.find('\t');
+    f.push_back(line.substr(0, tab));
+    if (tab == std::string_view::npos)
+      break;
+    line.remove_prefix(tab + 1);
+  }
+  std::string out = "{\"user_id\":" + std::string{f[0]};
+  auto text = [&](std::string_view name, std::string_view v) {
+    out += ",\"" + std::string{name} + "\":\"";
+    for (char c : v)
+      out += c == '"' ? std::string{"\\\""} : std::string(1, c); // COPY escapes are JSON's
+    out += '"';
+  };
+  if (f[1] != "\\N")
+    text("platform", f[1]);
+  text("event_time", f[2]);
+  text("event_type", f[3]);
+  out += ",\"first_event\":" + std::string{f[4].starts_with("t") ? "true" : "false"} + "}";
+  return out;
+}
+
+/// Copies rows [begin, end) under a savepoint; on a data error splits the range until each
+/// refused row is found, recording it in `refused`. Other errors propagate.
+void copy_isolating(pqxx::dbtransaction& tx, const std::vector<row_ref>& rows, size_t begin,
+                    size_t end, std::vector<std::pair<size_t, std::string>>& refused) {
+  if (begin == end)
+    return;
+  try {
+    pqxx::subtransaction sub{tx, "copy_rows"};
+    copy_text(sub, event_table, event_copy_columns, join_lines(rows, begin, end));
+    sub.commit();
+  } catch (const pqxx::sql_error& e) {
+    if (classify_sqlstate(e.sqlstate()) != failure_action::isolate_rows)
+      throw;
+    if (end - begin == 1) {
+      refused.emplace_back(begin, "the database refused the event (SQLSTATE " + e.sqlstate()
+                                      + "): " + one_line(e.what()));
+      return;
+    }
+    auto mid = begin + (end - begin) / 2;
+    copy_isolating(tx, rows, begin, mid, refused);
+    copy_isolating(tx, rows, mid, end, refused);
+  }
+}
+
+std::string timestamp_of(int64_t us) {
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  auto frac = std::to_string(1000000 + us % 1000000).substr(1);
+  return std::string{buf, n} + "." + frac + "+00";
+}
+
+void append_dead_letter(std::string& out, const batch_message& m, const event_rejection& r) {
+  out += "\\\\x" + hex(m.id) + "\t" + std::to_string(r.index) + "\t";
+  append_copy_text(out, r.reason);
+  out += '\t';
+  bool text =
+      !r.raw.empty() && r.raw.find('\0') == std::string::npos && utf8_length(r.raw).has_value();
+  if (text)
+    append_copy_text(out, r.raw);
+  else
+    out += "\\N";
+  out += '\t';
+  if (!text && !r.raw.empty())
+    out += "\\\\x" + hex(r.raw);
+  else
+    out += "\\N";
+  out += "\t" + timestamp_of(m.received_at_us) + "\n";
+}
+
+} // namespace
+
+std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
+                                               const write_options& options, bool maybe_committed) {
+  pqxx::work tx{conn, "event_batch"};
+  tx.exec0("set local time zone " + tx.quote(options.timezone));
+  tx.exec0("set local statement_timeout = " + std::to_string(options.statement_timeout.count()));
+
+  // -- the ledger first: it decides which messages are new --------------------------------
+  // An id twice in one batch: the first is written, the second answered like a resend.
+  std::map<std::string, size_t> first_of; // id → index of its first message in the batch
+  std::vector<size_t> owners;
+  for (size_t i = 0; i < batch.messages.size(); ++i)
+    if (first_of.emplace(batch.messages[i].id, i).second)
+      owners.push_back(i);
+  auto ids = array_literal(owners, [&](size_t i) { return hex(batch.messages[i].id); });
+  auto accepted = array_literal(
+      owners, [&](size_t i) { return std::to_string(batch.messages[i].content.accepted); });
+  auto rejected = array_literal(owners, [&](size_t i) {
+    return std::to_string(batch.messages[i].content.rejections.size());
+  });
+  std::set<std::string> inserted;
+  for (const auto& row :
+       tx.exec_params("insert into scpipe.event_ledger (message_id, accepted, rejected) "
+                      "select decode(id, 'hex'), a, r from unnest($1::text[], $2::int[], "
+                      "$3::int[]) as t(id, a, r) "
+                      "on conflict (message_id) do nothing returning encode(message_id, 'hex')",
+                      ids, accepted, rejected))
+    inserted.insert(row[0].as<std::string>());
+  std::map<std::string, std::pair<uint64_t, uint64_t>> earlier; // hex id → counts
+  if (inserted.size() < owners.size())
+    for (const auto& row : tx.exec_params(
+             "select encode(message_id, 'hex'), accepted, rejected from scpipe.event_ledger "
+             "where message_id = any (select decode(id, 'hex') from unnest($1::text[]) as t(id))",
+             ids))
+      earlier[row[0].as<std::string>()] = {row[1].as<uint64_t>(), row[2].as<uint64_t>()};
+
+  std::vector<message_outcome> out(batch.messages.size());
+  std::vector<bool> fresh(batch.messages.size(), false);
+  std::vector<row_ref> rows;
+  std::string all_rows;
+  for (size_t i = 0; i < batch.messages.size(); ++i) {
+    const auto& m = batch.messages[i];
+    out[i].seq = m.seq;
+    fresh[i] = first_of[m.id] == i && inserted.count(hex(m.id)) > 0;
+    if (!fresh[i])
+      continue;
+    out[i].accepted = m.content.accepted;
+    out[i].rejected = m.content.rejections.size();
+    out[i].errors = m.content.rejections;
+    all_rows += m.content.rows;
+  }
+
+  // -- the events: one COPY; a data error (rare: validation matches the columns) is isolated --
+  std::vector<std::pair<size_t, std::string>> refused; // row → reason
+  if (!all_rows.empty()) {
+    try {
+      pqxx::subtransaction sub{tx, "copy_events"};
+      copy_text(sub, event_table, event_copy_columns, all_rows);
+      sub.commit();
+    } catch (const pqxx::sql_error& e) {
+      if (classify_sqlstate(e.sqlstate()) != failure_action::isolate_rows)
+        throw;
+      for (size_t i = 0; i < batch.messages.size(); ++i)
+        if (fresh[i])
+          collect_rows(batch.messages[i], i, rows);
+      copy_isolating(tx, rows, 0, rows.size(), refused);
+    }
+  }
+  all_rows.clear();
+  all_rows.shrink_to_fit();
+
+  // -- refused rows become rejections of their messages -------------------------------------
+  std::set<size_t> recount;
+  for (auto& [row, reason] : refused) {
+    auto& o = out[rows[row].message];
+    o.errors.push_back({rows[row].index, std::move(reason), event_of_line(rows[row].line)});
+    --o.accepted;
+    ++o.rejected;
+    recount.insert(rows[row].message);
+  }
+  for (auto i : recount) {
+    std::sort(out[i].errors.begin(), out[i].errors.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    tx.exec_params("update scpipe.event_ledger set accepted = $2, rejected = $3 "
+                   "where message_id = decode($1, 'hex')",
+                   hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
+  }
+
+  // -- dead letters --------------------------------------------------------------------------
+  std::string letters;
+  for (size_t i = 0; i < batch.messages.size(); ++i)
+    if (fresh[i])
+      for (const auto& r : out[i].errors)
+        append_dead_letter(letters, batch.messages[i], r);
+  if (!letters.empty())
+    copy_text(tx, dead_letter_table, dead_letter_columns, letters);
+
+  tx.commit();
+
+  // -- the answers ---------------------------------------------------------------------------
+  for (size_t i = 0; i < batch.messages.size(); ++i) {
+    auto& o = out[i];
+    if (fresh[i]) {
+      o.status = status_for(o.accepted, o.rejected);
+      continue;
+    }
+    auto found = earlier.find(hex(batch.messages[i].id));
+    if (found == earlier.end()) {
+      // The same id earlier in this very batch: answered with that message's counts.
+      const auto& first = out[first_of[batch.messages[i].id]];
+      o.accepted = first.accepted;
+      o.rejected = first.rejected;
+    } else {
+      std::tie(o.accepted, o.rejected) = found->second;
+    }
+    o.status = maybe_committed && found != earlier.end() ? status_for(o.accepted, o.rejected)
+                                                         : reply_status::duplicate;
+  }
+  return out;
+}
+
+uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days) {
+  pqxx::work tx{conn, "prune_event_ledger"};
+  auto r = tx.exec_params("delete from scpipe.event_ledger "
+                          "where committed_at < now() - make_interval(days => $1)",
+                          days);
+  tx.commit();
+  return r.affected_rows();
+}
+
+} // namespace scpipe::db

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "core/event_batch.hpp"
+#include "core/event_reply.hpp"
+
+#include <pqxx/connection>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scpipe::db {
+
+/// How a batch is written.
+struct write_options {
+  /// Zone of event times written without one (etl.timezone).
+  std::string timezone = "UTC";
+  /// Longest any statement may run (a locked table, a stalled disk); 0: no limit.
+  std::chrono::milliseconds statement_timeout{0};
+};
+
+/// What one message of a committed batch is answered.
+struct message_outcome {
+  uint64_t seq = 0;
+  reply_status status = reply_status::retry;
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  /// Every rejection, the validator's and the database's, in payload order (the reply lists
+  /// the first max_reply_errors).
+  std::vector<event_rejection> errors;
+};
+
+/// Writes `batch` in ONE transaction and commits it:
+///
+///   BEGIN
+///     ledger rows for the batch's ids ── ON CONFLICT DO NOTHING ──▶ ids seen before: duplicate
+///     COPY the new messages' rows into sc.sc_user_event   (savepoint; on a data error the
+///          rows are bisected under savepoints until the refused ones are isolated)
+///     ledger counts corrected for refused rows
+///     COPY the dead letters into scpipe.rejected_event
+///   COMMIT
+///
+/// Times without a zone are read in `options.timezone`. `maybe_committed` says an earlier attempt's
+/// commit had an unknown outcome: ids found in the ledger are then answered with their counts'
+/// status rather than "duplicate". Connection, resource and transient errors propagate as
+/// libpqxx exceptions, nothing committed; only data errors are handled here.
+std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
+                                               const write_options& options,
+                                               bool maybe_committed = false);
+
+/// Deletes ledger rows older than `days` days; returns how many.
+uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days);
+
+} // namespace scpipe::db

@@ -1,0 +1,410 @@
+// The event stream end to end: the real `scpipe run` binary, a real ZeroMQ producer, a real
+// PostgreSQL (protocol.md, schema.md).
+
+#include "support/database.hpp"
+#include "support/process.hpp"
+#include "support/producer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+using namespace std::chrono_literals;
+using namespace scpipe;
+using namespace scpipe::test;
+
+namespace {
+
+/// A running `scpipe run` on its own database and endpoint.
+class running_service {
+public:
+  explicit running_service(const test_database& db,
+                           std::map<std::string, std::string> extra_env = {})
+      : endpoint{unique_endpoint()} {
+    env = db.env();
+    env["SCPIPE_BROKER_ENDPOINT"] = endpoint;
+    env["SCPIPE_ETL_INTERVAL_S"] = "86400";
+    for (auto& [k, v] : extra_env)
+      env[k] = v;
+    start();
+  }
+
+  void start() {
+    svc = std::make_unique<process>(std::vector<std::string>{SCPIPE_BINARY, "run"}, env);
+    EXPECT_TRUE(svc->wait_for_stderr("\"message\":\"listening\"", 20s)) << svc->err();
+  }
+
+  std::string endpoint;
+  std::map<std::string, std::string> env;
+  std::unique_ptr<process> svc;
+};
+
+class event_stream : public ::testing::Test {
+protected:
+  void SetUp() override {
+    db.migrate();
+  }
+
+  int64_t count(const std::string& sql) {
+    return std::stoll(db.scalar(sql));
+  }
+
+  test_database db;
+};
+
+} // namespace
+
+TEST_F(event_stream, valid_events_are_committed_with_their_fields_and_answered_ok) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto r = p.request(
+      "m-1",
+      R"([{"user_id": 7, "event_type": "login", "event_time": "2019-05-13T03:11:04Z", "platform": "ios", "first_event": true},
+          {"user_id": "8", "event_type": "licence_bought", "event_time": "5/13/2019 3:11:04", "first_event": "FALSE"},
+          {"user_id": 9, "event_type": "login", "event_time": "2019-05-13T13:11:04.25+10:00", "extra": [1, 2]}])");
+  EXPECT_EQ(r.body.status, reply_status::ok) << r.text;
+  EXPECT_EQ(r.body.accepted, 3u);
+  EXPECT_EQ(r.body.rejected, 0u);
+  EXPECT_EQ(
+      db.scalar("select string_agg(format('%s|%s|%s|%s|%s', user_id, coalesce(platform, 'NULL'),"
+                " event_ts, event_type, first_event), ';' order by user_id) from sc.sc_user_event"),
+      "7|ios|2019-05-13 03:11:04+00|login|t;"
+      "8|NULL|2019-05-13 03:11:04+00|licence_bought|f;"
+      "9|NULL|2019-05-13 03:11:04.25+00|login|f");
+  EXPECT_EQ(db.scalar("select accepted || '/' || rejected from scpipe.event_ledger "
+                      "where message_id = 'm-1'::bytea"),
+            "3/0");
+}
+
+TEST_F(event_stream, resent_id_is_answered_duplicate_without_new_rows) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto payload = events_payload(5);
+  EXPECT_EQ(p.request("dup-1", payload).body.status, reply_status::ok);
+  auto again = p.request("dup-1", payload);
+  EXPECT_EQ(again.body.status, reply_status::duplicate) << again.text;
+  EXPECT_EQ(again.body.accepted, 5u) << "a duplicate reports the first time's counts";
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 5);
+}
+
+TEST_F(event_stream,
+       bad_events_are_dead_lettered_with_reasons_naming_the_field_and_the_rest_committed) {
+  running_service s{db};
+  producer p{s.endpoint};
+  std::string bad1 =
+      R"({"user_id": "x7", "event_type": "login", "event_time": "2019-05-13T03:11:04"})";
+  std::string bad2 = R"({"user_id": 1, "event_type": "login", "event_time": "2/30/2019 3:11:04"})";
+  std::string bad3 =
+      R"({"user_id": 99999999999, "event_type": "", "event_time": "2019-05-13T03:11:04"})";
+  auto r = p.request("mixed", "[" + events_payload(2).substr(1, events_payload(2).size() - 2)
+                                  + ",\n  " + bad1 + ", " + bad2 + "," + bad3 + "]");
+  EXPECT_EQ(r.body.status, reply_status::partial) << r.text;
+  EXPECT_EQ(r.body.accepted, 2u);
+  EXPECT_EQ(r.body.rejected, 3u);
+  ASSERT_EQ(r.body.errors.size(), 3u) << r.text;
+  EXPECT_EQ(r.body.errors[0].index, 2);
+  EXPECT_EQ(r.body.errors[0].reason, R"(user_id: "x7" is not a string of digits)");
+  EXPECT_EQ(r.body.errors[1].index, 3);
+  EXPECT_EQ(r.body.errors[1].reason,
+            R"(event_time: "2/30/2019 3:11:04": day 30 does not exist in 2019-02)");
+  EXPECT_EQ(r.body.errors[2].reason,
+            "user_id: 99999999999 does not fit a 32-bit integer; event_type: must not be empty");
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 2);
+  // Dead letters keep each event verbatim, with its index, reason and message id.
+  EXPECT_EQ(
+      db.scalar("select string_agg(event_index || '=' || raw_event, '|' order by event_index) "
+                "from scpipe.rejected_event where message_id = 'mixed'::bytea"),
+      "2=" + bad1 + "|3=" + bad2 + "|4=" + bad3);
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event where received_at > now() - interval "
+                  "'1 minute'"),
+            3);
+}
+
+TEST_F(event_stream, payload_that_is_not_json_is_rejected_whole_and_dead_lettered) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto r = p.request("garbage", "this is not json");
+  EXPECT_EQ(r.body.status, reply_status::rejected) << r.text;
+  ASSERT_EQ(r.body.errors.size(), 1u);
+  EXPECT_EQ(r.body.errors[0].index, -1);
+  EXPECT_NE(r.body.errors[0].reason.find("payload is not JSON"), std::string::npos);
+  EXPECT_EQ(db.scalar("select raw_event from scpipe.rejected_event where event_index = -1"),
+            "this is not json");
+  // Invalid UTF-8 cannot be text: it is kept as bytes.
+  auto bad_utf8 = std::string{"[{\"user_id\": 1, \"event_type\": \"\xff\"}]"};
+  EXPECT_EQ(p.request("bytes", bad_utf8).body.status, reply_status::rejected);
+  EXPECT_EQ(
+      db.scalar("select raw_event is null and raw_bytes = convert_to('[{\"user_id\": 1, "
+                "\"event_type\": \"', 'UTF8') || '\\xff'::bytea || convert_to('\"}]', 'UTF8') "
+                "from scpipe.rejected_event where message_id = 'bytes'::bytea"),
+      "t");
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 0);
+}
+
+TEST_F(event_stream, ndjson_and_single_object_payloads_are_accepted) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto r = p.request(
+      "nd", "{\"user_id\": 1, \"event_type\": \"a\", \"event_time\": \"2019-01-01T00:00:00\"}\n"
+            "\n"
+            "{\"user_id\": 2, \"event_type\": \"b\", \"event_time\": \"2019-01-01T00:00:00\"}\r\n"
+            "{\"user_id\": 3, \"event_type\": \"b\"\n");
+  EXPECT_EQ(r.body.status, reply_status::partial) << r.text;
+  EXPECT_EQ(r.body.accepted, 2u);
+  ASSERT_EQ(r.body.errors.size(), 1u);
+  EXPECT_EQ(r.body.errors[0].index, 2);
+  auto one =
+      p.request("one", R"({"user_id": 4, "event_type": "a", "event_time": "2019-01-01T00:00:00"})");
+  EXPECT_EQ(one.body.status, reply_status::ok) << one.text;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 3);
+}
+
+TEST_F(event_stream, wrong_frames_and_bad_ids_are_rejected_without_writing) {
+  running_service s{db};
+  producer p{s.endpoint};
+  p.send_frames({"only-one-frame"});
+  auto r = p.receive(10s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, "only-one-frame");
+  EXPECT_EQ(r->body.status, reply_status::rejected);
+  EXPECT_EQ(r->body.errors.at(0).index, -1);
+  EXPECT_NE(r->body.errors.at(0).reason.find("exactly two frames"), std::string::npos);
+  p.send_frames({"three", "a", "b"});
+  r = p.receive(10s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, "three");
+  EXPECT_EQ(r->body.status, reply_status::rejected);
+  auto long_id = std::string(256, 'x');
+  p.send(long_id, events_payload(1));
+  r = p.receive(10s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.status, reply_status::rejected);
+  EXPECT_NE(r->body.errors.at(0).reason.find("1 to 255 bytes"), std::string::npos);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 0);
+}
+
+TEST_F(event_stream, payload_over_the_limit_is_rejected_and_recorded) {
+  running_service s{db, {{"SCPIPE_BROKER_MAX_MESSAGE_BYTES", "2048"}}};
+  producer p{s.endpoint};
+  auto r = p.request("big", events_payload(100));
+  EXPECT_EQ(r.body.status, reply_status::rejected) << r.text;
+  EXPECT_NE(r.body.errors.at(0).reason.find("more than broker.max_message_bytes (2048)"),
+            std::string::npos)
+      << r.text;
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event where message_id = 'big'::bytea"), 1);
+  EXPECT_EQ(p.request("small", events_payload(1)).body.status, reply_status::ok);
+}
+
+TEST_F(event_stream, times_without_a_zone_are_read_in_etl_timezone) {
+  running_service s{db, {{"SCPIPE_ETL_TIMEZONE", "Australia/Sydney"}}};
+  producer p{s.endpoint};
+  auto r =
+      p.request("tz", R"([{"user_id": 1, "event_type": "a", "event_time": "2019-05-13T10:00:00"},
+                              {"user_id": 2, "event_type": "a", "event_time": "5/13/2019 10:00:00"},
+                              {"user_id": 3, "event_type": "a", "event_time": "2019-05-13T10:00:00Z"}])");
+  EXPECT_EQ(r.body.status, reply_status::ok) << r.text;
+  EXPECT_EQ(
+      db.scalar("select string_agg(event_ts::text, ',' order by user_id) from sc.sc_user_event"),
+      "2019-05-13 00:00:00+00,2019-05-13 00:00:00+00,2019-05-13 10:00:00+00");
+}
+
+TEST_F(event_stream, a_row_the_database_refuses_is_isolated_and_dead_lettered) {
+  // Validation matches the columns, so only a rule added in the database can refuse a row.
+  db.scalar("alter table sc.sc_user_event add constraint no_poison check (event_type <> 'poison')");
+  running_service s{db};
+  producer p{s.endpoint};
+  p.send("a", events_payload(3, 1));
+  p.send("b",
+         "[" + events_payload(2, 10).substr(1, events_payload(2, 10).size() - 2) + ","
+             + R"({"user_id": 12, "event_type": "poison", "event_time": "2019-05-13T03:11:04Z"}])");
+  std::map<std::string, producer::reply> replies;
+  for (int i = 0; i < 2; ++i) {
+    auto r = p.receive(20s);
+    ASSERT_TRUE(r);
+    replies[r->id] = *r;
+  }
+  EXPECT_EQ(replies["a"].body.status, reply_status::ok) << replies["a"].text;
+  EXPECT_EQ(replies["b"].body.status, reply_status::partial) << replies["b"].text;
+  EXPECT_EQ(replies["b"].body.accepted, 2u);
+  ASSERT_EQ(replies["b"].body.errors.size(), 1u);
+  EXPECT_EQ(replies["b"].body.errors[0].index, 2);
+  EXPECT_NE(replies["b"].body.errors[0].reason.find("no_poison"), std::string::npos);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 5);
+  EXPECT_EQ(db.scalar("select accepted || '/' || rejected from scpipe.event_ledger where "
+                      "message_id = 'b'::bytea"),
+            "2/1");
+  EXPECT_EQ(db.scalar("select raw_event::jsonb->>'event_type' from scpipe.rejected_event"),
+            "poison");
+}
+
+namespace {
+
+/// `n` messages of `per` events each, every event with its own user id (so duplicates show).
+std::vector<std::pair<std::string, std::string>> numbered_messages(int n, int per,
+                                                                   const std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < n; ++i)
+    out.emplace_back(prefix + "-" + std::to_string(i), events_payload(per, 1 + i * per));
+  return out;
+}
+
+/// Peak resident memory of a process, from /proc (VmHWM), in KiB.
+int64_t peak_rss_kib(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("VmHWM:"))
+      return std::stoll(line.substr(6));
+  return -1;
+}
+
+} // namespace
+
+TEST_F(event_stream, hundred_thousand_events_are_committed_exactly_once) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto messages = numbered_messages(100, 1000, "bulk");
+  auto st = p.publish(messages, 16, 30s, 120s);
+  EXPECT_EQ(st.unanswered, 0u);
+  EXPECT_EQ(st.ok, 100u);
+  EXPECT_EQ(st.accepted, 100000u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 100000);
+  EXPECT_EQ(count("select count(distinct user_id) from sc.sc_user_event"), 100000);
+  // The same ids again: all duplicates, nothing written.
+  auto again = p.publish(messages, 16, 30s, 120s);
+  EXPECT_EQ(again.duplicate, 100u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 100000);
+}
+
+TEST_F(event_stream, kill_9_mid_stream_then_restart_and_resend_loses_and_doubles_nothing) {
+  running_service s{db};
+  auto messages = numbered_messages(300, 500, "k9");
+  producer::publish_stats st;
+  std::thread publisher{[&] {
+    producer p{s.endpoint};
+    st = p.publish(messages, 32, 2s, 120s);
+  }};
+  // Kill the service once some batches are committed, then start it again.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (count("select count(*) from scpipe.event_ledger") < 20
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  s.svc->signal(SIGKILL);
+  EXPECT_EQ(s.svc->wait(10s), 128 + SIGKILL);
+  auto committed_at_kill = count("select count(*) from scpipe.event_ledger");
+  EXPECT_LT(committed_at_kill, 300) << "the kill came too late to test anything";
+  s.start();
+  publisher.join();
+  EXPECT_EQ(st.unanswered, 0u);
+  EXPECT_GT(st.resends, 0u) << "messages lost in the kill must have been resent";
+  EXPECT_EQ(st.ok + st.duplicate, 300u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 150000);
+  EXPECT_EQ(count("select count(distinct user_id) from sc.sc_user_event"), 150000);
+}
+
+TEST_F(event_stream, writers_recover_from_terminated_connections_without_a_restart) {
+  running_service s{db};
+  auto messages = numbered_messages(200, 500, "term");
+  producer::publish_stats st;
+  std::atomic<bool> done{false};
+  std::thread publisher{[&] {
+    producer p{s.endpoint};
+    st = p.publish(messages, 16, 10s, 120s);
+    done = true;
+  }};
+  int terminated = 0;
+  while (!done) {
+    terminated += std::stoi(
+        db.scalar("select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity "
+                  "where application_name like 'scpipe db_writer%') t"));
+    std::this_thread::sleep_for(150ms);
+  }
+  publisher.join();
+  EXPECT_GT(terminated, 0);
+  EXPECT_EQ(st.unanswered, 0u);
+  EXPECT_EQ(st.ok + st.duplicate, 200u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 100000);
+  EXPECT_EQ(count("select count(distinct user_id) from sc.sc_user_event"), 100000);
+  EXPECT_EQ(s.svc->err().find("restarting"), std::string::npos) << "no actor was restarted";
+  s.svc->signal(SIGTERM);
+  EXPECT_EQ(s.svc->wait(30s), 0);
+}
+
+TEST_F(event_stream, sigterm_mid_stream_answers_every_message_read) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto messages = numbered_messages(400, 250, "term");
+  for (size_t i = 0; i < 200; ++i)
+    p.send(messages[i].first, messages[i].second);
+  // Stop while messages are in flight.
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (count("select count(*) from scpipe.event_ledger") < 5
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  s.svc->signal(SIGTERM);
+  std::set<std::string> answered_ok, answered_retry;
+  while (auto r = p.receive(3s)) {
+    if (r->body.status == reply_status::ok)
+      answered_ok.insert(r->id);
+    else if (r->body.status == reply_status::retry)
+      answered_retry.insert(r->id);
+    else
+      ADD_FAILURE() << r->text;
+  }
+  EXPECT_EQ(s.svc->wait(30s), 0) << s.svc->err();
+  EXPECT_FALSE(answered_ok.empty());
+  // Every message committed was answered ok; nothing committed is unanswered.
+  std::set<std::string> committed;
+  auto conn = db.connect();
+  pqxx::nontransaction tx{conn};
+  for (const auto& row :
+       tx.exec("select convert_from(message_id, 'UTF8') from scpipe.event_ledger"))
+    committed.insert(row[0].as<std::string>());
+  EXPECT_EQ(committed, answered_ok) << answered_retry.size() << " answered retry\n" << s.svc->err();
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"),
+            static_cast<int64_t>(answered_ok.size()) * 250);
+}
+
+TEST_F(event_stream, memory_stays_bounded_when_producers_outpace_the_database) {
+  // Every COPY statement takes 100 ms longer: far slower than four producers pushing 256 KiB
+  // messages as fast as ZeroMQ lets them.
+  db.scalar("create function slow() returns trigger language plpgsql as "
+            "$$ begin perform pg_sleep(0.1); return null; end $$");
+  db.scalar("create trigger slow before insert on sc.sc_user_event "
+            "for each statement execute function slow()");
+  running_service s{db,
+                    {{"SCPIPE_BROKER_MAX_INFLIGHT_BYTES", "16777216"},
+                     {"SCPIPE_BROKER_MAX_MESSAGE_BYTES", "1048576"}}};
+  std::vector<std::thread> producers;
+  std::atomic<size_t> sent{0};
+  std::atomic<bool> stop{false};
+  for (int t = 0; t < 4; ++t)
+    producers.emplace_back([&, t] {
+      producer p{s.endpoint};
+      auto payload = events_payload(2500, 1 + t * 1000000); // ~250 KiB
+      for (int i = 0; !stop;) {
+        if (p.try_send("flood-" + std::to_string(t) + "-" + std::to_string(i), payload)) {
+          ++sent;
+          ++i;
+        } else {
+          std::this_thread::sleep_for(1ms); // held back: the service is not reading
+        }
+      }
+    });
+  std::this_thread::sleep_for(8s);
+  auto rss = peak_rss_kib(s.svc->pid());
+  stop = true;
+  for (auto& t : producers)
+    t.join();
+  s.svc->signal(SIGKILL);
+  // 16 MiB held payloads (+ their rows) plus ZeroMQ's per-producer queue of 16 messages.
+  EXPECT_LT(rss, 128 * 1024) << "peak RSS " << rss << " KiB with " << sent << " messages sent";
+  EXPECT_GT(sent.load(), 100u) << "the producers must have outpaced the database";
+}

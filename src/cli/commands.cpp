@@ -3,6 +3,7 @@
 #include "cli/etl.hpp"
 #include "cli/load.hpp"
 #include "cli/migrate.hpp"
+#include "cli/publish.hpp"
 #include "cli/run.hpp"
 #include "core/conninfo.hpp"
 #include "core/log.hpp"
@@ -33,7 +34,7 @@ void print_usage(std::ostream& out) {
     std::string head{cmd.name};
     if (!cmd.synopsis.empty())
       head += " " + std::string{cmd.synopsis};
-    out << "  " << head << std::string(head.size() < 22 ? 22 - head.size() : 1, ' ') << cmd.summary;
+    out << "  " << head << std::string(head.size() < 26 ? 26 - head.size() : 1, ' ') << cmd.summary;
     if (!cmd.run)
       out << " [not implemented yet: " << cmd.pending << "]";
     out << '\n';
@@ -58,6 +59,14 @@ const command* find_command(std::string_view name) {
     if (cmd.name == name)
       return &cmd;
   return nullptr;
+}
+
+/// Whether `flag` (e.g. "--batch") is one of `cmd`'s flags that take a value ("--batch=").
+bool takes_value(const command& cmd, std::string_view flag) {
+  for (auto f : cmd.flags)
+    if (f.ends_with('=') && f.substr(0, f.size() - 1) == flag)
+      return true;
+  return false;
 }
 
 int usage_error(const std::string& message) {
@@ -134,14 +143,38 @@ const std::vector<command>& commands() {
        etl_command,
        ""},
       {"publish",
-       "FILE...",
+       "[OPTIONS] FILE...",
        "sends events to a running service, waits for every reply",
-       "",
-       {},
+       "Reads each FILE as a stream: CSV when its name ends in .csv (a header naming user_id,\n"
+       "platform, event_time, event_type and first_event; each row becomes an object of its\n"
+       "non-empty fields as strings), otherwise a JSON array of event objects or NDJSON (each\n"
+       "object sent as it is). The fields are checked by the service, not here. Events go to\n"
+       "broker.endpoint (protocol.md) as messages [id, JSON array]; the service's replies are\n"
+       "matched by id. Prints a summary (events sent, accepted, rejected with their reasons,\n"
+       "duplicates, resends) and shows progress on a terminal.\n"
+       "  --batch=N         events per message (1..100000, default 1000); a message is also cut\n"
+       "                    before it would exceed broker.max_message_bytes\n"
+       "  --window=N        messages in flight, awaiting their replies (1..10000, default 64)\n"
+       "  --timeout-ms=N    a message with no reply this long is sent again, with the same id\n"
+       "                    and payload (1..86400000, default 30000); a 'retry' reply resends it\n"
+       "                    after 100 ms, doubling up to 5 s\n"
+       "  --max-attempts=N  sends of one message (0..1000000, default 10; 0: never give up);\n"
+       "                    one still unanswered after its last counts as failed\n"
+       "  --id-prefix=P     message ids are P-<file number>-<message number>, both from 1 (P:\n"
+       "                    1..213 printable ASCII characters, no spaces). By default P is 32\n"
+       "                    random hex digits. Running the same command again with the same P,\n"
+       "                    files and --batch (e.g. after a crash or SIGINT) sends the same ids,\n"
+       "                    which the service answers 'duplicate' where it committed them\n"
+       "                    already: nothing is written twice.\n"
+       "A syntax error names the file and line; nothing more is sent (messages sent before it\n"
+       "stay sent), the replies in flight are awaited. SIGINT or SIGTERM stops at once and\n"
+       "reports the messages not yet answered. Exit 0 only when every message was answered and\n"
+       "no event was rejected; 1 otherwise (rejections, failures, a bad file, an interrupt).\n",
+       {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix="},
        1,
        -1,
-       nullptr,
-       "the event-stream issue"},
+       publish_command,
+       ""},
       {"seed",
        "",
        "the seed job: migrate, load seed/ users and CRM, ETL, publish seed/ events",
@@ -183,7 +216,16 @@ int main(int argc, char** argv) {
       for (++i; i < argc; ++i)
         positional.emplace_back(argv[i]);
     } else if (arg.starts_with("-") && arg != "-") {
-      flags.emplace_back(arg); // checked against the command's own flags below
+      // Checked against the command's own flags below. A flag that takes a value may have it
+      // in the next argument; that needs the command, so it must come before such a flag.
+      const auto* known = positional.empty() ? nullptr : find_command(positional.front());
+      if (known && arg.find('=') == std::string_view::npos && takes_value(*known, arg)) {
+        if (i + 1 == argc)
+          return usage_error(std::string{arg} + " needs a value (" + std::string{arg} + "=...)");
+        flags.push_back(std::string{arg} + "=" + argv[++i]);
+      } else {
+        flags.emplace_back(arg);
+      }
     } else {
       positional.emplace_back(arg);
     }
@@ -199,9 +241,18 @@ int main(int argc, char** argv) {
     print_command_help(*cmd, std::cout);
     return exit_success;
   }
-  for (const auto& flag : flags)
-    if (std::find(cmd->flags.begin(), cmd->flags.end(), flag) == cmd->flags.end())
-      return usage_error("unknown option '" + flag + "' for " + std::string{cmd->name});
+  for (const auto& flag : flags) {
+    auto eq = flag.find('=');
+    auto name = flag.substr(0, eq);
+    bool valued = takes_value(*cmd, name);
+    bool plain = std::find(cmd->flags.begin(), cmd->flags.end(), name) != cmd->flags.end();
+    if (!valued && !plain)
+      return usage_error("unknown option '" + name + "' for " + std::string{cmd->name});
+    if (valued && eq == std::string::npos)
+      return usage_error(name + " needs a value (" + name + "=...)");
+    if (!valued && eq != std::string::npos)
+      return usage_error(name + " takes no value");
+  }
   positional.erase(positional.begin());
   auto nargs = static_cast<int>(positional.size());
   if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args))

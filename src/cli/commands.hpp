@@ -2,6 +2,7 @@
 
 #include "core/config.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,8 @@ enum exit_code : int {
 struct invocation {
   config cfg;
   std::vector<std::string> args;
+  /// As given: "--full", or "--batch=10" for a flag with a value (also when given as
+  /// "--batch 10").
   std::vector<std::string> flags;
 
   /// Whether `flag` (e.g. "--full") was given.
@@ -27,6 +30,16 @@ struct invocation {
       if (f == flag)
         return true;
     return false;
+  }
+
+  /// The value of a flag that takes one (`flag` without '=', e.g. "--batch"); the last one
+  /// given wins; nothing when it was not given.
+  std::optional<std::string> value(std::string_view flag) const {
+    std::optional<std::string> found;
+    for (const auto& f : flags)
+      if (f.size() > flag.size() && f.starts_with(flag) && f[flag.size()] == '=')
+        found = f.substr(flag.size() + 1);
+    return found;
   }
 };
 
@@ -39,7 +52,8 @@ struct command {
   std::string_view summary;
   /// The rest of `scpipe <name> --help`.
   std::string_view details;
-  /// Flags of its own, e.g. "--full" (described in details).
+  /// Flags of its own, e.g. "--full" (described in details); one ending in '=' takes a value,
+  /// given as "--batch=10" or "--batch 10".
   std::vector<std::string_view> flags;
   /// Least and most arguments accepted (-1: no upper bound).
   int min_args;

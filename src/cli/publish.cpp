@@ -1,0 +1,432 @@
+#include "cli/publish.hpp"
+
+#include "cli/progress.hpp"
+#include "core/event_files.hpp"
+#include "core/log.hpp"
+#include "core/publish_messages.hpp"
+#include "core/publish_window.hpp"
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+#include <unistd.h>
+#include <variant>
+
+namespace scpipe::cli {
+
+namespace {
+
+constexpr const char* component = "publish";
+
+// -- options ---------------------------------------------------------------------------------
+
+struct publish_options {
+  size_t batch = 1000;
+  window_settings window;
+  std::optional<std::string> id_prefix; ///< nothing: a random one
+};
+
+/// Reads `flag` as an integer in [lo, hi] into `value` (left alone when the flag is absent).
+std::optional<std::string> integer_flag(const invocation& inv, std::string_view flag, int64_t lo,
+                                        int64_t hi, int64_t& value) {
+  auto text = inv.value(flag);
+  if (!text)
+    return std::nullopt;
+  int64_t parsed = 0;
+  const auto* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, parsed);
+  if (text->empty() || ec != std::errc{} || ptr != end || parsed < lo || parsed > hi)
+    return std::string{flag} + ": must be an integer in [" + std::to_string(lo) + ", "
+           + std::to_string(hi) + "], got \"" + *text + "\"";
+  value = parsed;
+  return std::nullopt;
+}
+
+std::variant<publish_options, std::string> parse_options(const invocation& inv) {
+  publish_options out;
+  int64_t batch = 1000;
+  int64_t window = 64;
+  int64_t timeout_ms = 30000;
+  int64_t max_attempts = 10;
+  if (auto e = integer_flag(inv, "--batch", 1, 100000, batch))
+    return *e;
+  if (auto e = integer_flag(inv, "--window", 1, 10000, window))
+    return *e;
+  if (auto e = integer_flag(inv, "--timeout-ms", 1, 86400000, timeout_ms))
+    return *e;
+  if (auto e = integer_flag(inv, "--max-attempts", 0, 1000000, max_attempts))
+    return *e;
+  out.batch = static_cast<size_t>(batch);
+  out.window.capacity = static_cast<size_t>(window);
+  out.window.reply_timeout = std::chrono::milliseconds{timeout_ms};
+  out.window.max_attempts = static_cast<size_t>(max_attempts);
+  if (auto prefix = inv.value("--id-prefix")) {
+    if (auto problem = check_id_prefix(*prefix))
+      return "--id-prefix: " + *problem;
+    out.id_prefix = *prefix;
+  }
+  return out;
+}
+
+/// 32 random hex digits: ids unique to this run.
+std::string random_prefix() {
+  unsigned char bytes[16];
+  std::ifstream in{"/dev/urandom", std::ios::binary};
+  if (!in.read(reinterpret_cast<char*>(bytes), sizeof bytes))
+    throw std::runtime_error{"cannot read /dev/urandom for the message ids (give --id-prefix)"};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+// -- input -----------------------------------------------------------------------------------
+
+/// A problem with an input file; the message names the file and, where known, the line.
+class input_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The files, one after another, as messages: one chunk is read at a time, and only when the
+/// caller asks, so memory stays within the messages in flight plus one chunk's worth.
+class message_source {
+public:
+  message_source(const std::vector<std::string>& files, message_builder builder)
+      : files_{files}, builder_{std::move(builder)}, buffer_(chunk_size) {}
+
+  /// Appends the messages the next chunk completes to `ready` (possibly none); false when
+  /// every file is read. Throws input_error.
+  bool read_more(std::deque<outgoing_message>& ready) {
+    if (!in_.is_open() && !open_next())
+      return false;
+    const auto& path = files_[index_ - 1];
+    in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    auto n = static_cast<size_t>(in_.gcount());
+    if (in_.bad())
+      throw input_error{path + ": read error: " + std::strerror(errno)};
+    bytes_ += n;
+    auto err = n == 0 ? reader_->finish(events_)
+                      : reader_->feed(std::string_view{buffer_.data(), n}, events_);
+    if (err)
+      throw input_error{path + ":" + std::to_string(err->line) + ": " + err->message};
+    std::vector<outgoing_message> done;
+    for (auto& e : events_)
+      builder_.add(std::move(e), done);
+    events_.clear();
+    if (n == 0) {
+      builder_.flush(done);
+      in_.close();
+      shown_.reset();
+    }
+    for (auto& m : done)
+      ready.push_back(std::move(m));
+    return true;
+  }
+
+  /// Redraws the progress line (on a terminal) with `answered` events.
+  void show(size_t answered) {
+    if (shown_)
+      shown_->update(bytes_, answered);
+  }
+
+  void hide() {
+    if (shown_)
+      shown_->done();
+  }
+
+private:
+  static constexpr size_t chunk_size = 256 << 10;
+
+  bool open_next() {
+    if (index_ == files_.size())
+      return false;
+    const auto& path = files_[index_++];
+    in_.open(path, std::ios::binary);
+    if (!in_)
+      throw input_error{path + ": cannot open: " + std::strerror(errno)};
+    reader_.emplace(event_file_format_of(path));
+    builder_.start_file(index_);
+    bytes_ = 0;
+    std::error_code size_error;
+    auto total = std::filesystem::file_size(path, size_error);
+    shown_.emplace(path, size_error ? 0 : static_cast<size_t>(total));
+    return true;
+  }
+
+  const std::vector<std::string>& files_;
+  message_builder builder_;
+  std::vector<char> buffer_;
+  size_t index_ = 0; ///< files opened so far; the current one is files_[index_ - 1]
+  std::ifstream in_;
+  std::optional<event_file_reader> reader_;
+  std::vector<event_text> events_;
+  size_t bytes_ = 0;
+  std::optional<progress> shown_;
+};
+
+// -- signals ---------------------------------------------------------------------------------
+
+/// SIGINT and SIGTERM write a byte to a pipe the poll loop watches (no race between a check
+/// and the wait, nothing done inside the handler); the previous handlers come back after.
+class signal_pipe {
+public:
+  signal_pipe() {
+    if (pipe2(fds_, O_NONBLOCK | O_CLOEXEC) != 0)
+      throw std::runtime_error{std::string{"pipe: "} + std::strerror(errno)};
+    write_fd_ = fds_[1];
+    struct sigaction action {};
+    action.sa_handler = &on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+
+  ~signal_pipe() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    write_fd_ = -1;
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+
+  signal_pipe(const signal_pipe&) = delete;
+  signal_pipe& operator=(const signal_pipe&) = delete;
+
+  int fd() const {
+    return fds_[0];
+  }
+
+private:
+  static void on_signal(int) {
+    auto saved = errno;
+    char byte = 1;
+    if (write_fd_ >= 0 && write(write_fd_, &byte, 1) < 0) {
+      // full: a signal is pending already
+    }
+    errno = saved;
+  }
+
+  static inline volatile sig_atomic_t write_fd_ = -1;
+  int fds_[2] = {-1, -1};
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// -- the socket ------------------------------------------------------------------------------
+
+/// Sends [id, payload]; false when the socket cannot take it now (high-water mark).
+bool try_send(zmq::socket_t& socket, const outgoing_message& m) {
+  if (!socket.send(zmq::buffer(m.id), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+    return false;
+  // The first frame was taken, so the rest of the message is too (ZeroMQ sends multipart
+  // messages atomically): this does not block.
+  (void)socket.send(zmq::buffer(m.payload), zmq::send_flags::none);
+  return true;
+}
+
+void take_replies(zmq::socket_t& socket, publish_window& window) {
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
+      return;
+    if (frames.size() != 2) {
+      log::warn(component, "reply ignored: not two frames [id, body]", {{"frames", frames.size()}});
+      continue;
+    }
+    auto id = frames[0].to_string_view();
+    std::string problem;
+    switch (
+        window.on_reply(id, frames[1].to_string_view(), publish_window::clock::now(), &problem)) {
+    case reply_outcome::bad_reply:
+      log::error(component, "reply does not follow the protocol; message counted as failed",
+                 {{"id", id}, {"problem", problem}});
+      break;
+    case reply_outcome::unknown:
+      log::debug(component, "reply for a message no longer in flight ignored", {{"id", id}});
+      break;
+    case reply_outcome::retry:
+      log::debug(component, "answered retry; resending later", {{"id", id}});
+      break;
+    case reply_outcome::final:
+      break;
+    }
+  }
+}
+
+/// How long poll may wait: until the next message falls due (rounded up); while a message
+/// waits for room in the socket's queue (POLLOUT), at most 100 ms between looks at the time.
+std::chrono::milliseconds poll_timeout(const publish_window& window, bool blocked,
+                                       publish_window::time_point now) {
+  if (blocked)
+    return std::chrono::milliseconds{100};
+  auto due = window.next_due();
+  if (!due)
+    return std::chrono::milliseconds{-1};
+  if (*due <= now)
+    return std::chrono::milliseconds{0};
+  return std::chrono::ceil<std::chrono::milliseconds>(*due - now);
+}
+
+void report_failures(const publish_summary& summary, const std::vector<std::string>& files) {
+  if (summary.failed_messages == 0)
+    return;
+  std::cerr << "scpipe publish: " << summary.failed_messages << " messages ("
+            << summary.failed_events << " events) got no final reply:\n";
+  for (const auto& r : summary.failure_reasons()) {
+    auto place = reason_place(r, files);
+    std::cerr << "  " << r.events << " events: " << r.reason
+              << (place.empty() ? "" : " (first at " + place + ")") << '\n';
+  }
+}
+
+} // namespace
+
+int publish_command(const invocation& inv) {
+  auto parsed = parse_options(inv);
+  if (auto* problem = std::get_if<std::string>(&parsed)) {
+    std::cerr << "scpipe publish: " << *problem << " (see 'scpipe publish --help')\n";
+    return exit_usage;
+  }
+  const auto& opts = std::get<publish_options>(parsed);
+  const auto& files = inv.args;
+  try {
+    // Every file must open before anything is sent.
+    for (const auto& path : files)
+      if (!std::ifstream{path, std::ios::binary})
+        throw input_error{path + ": cannot open: " + std::strerror(errno)};
+    auto prefix = opts.id_prefix ? *opts.id_prefix : random_prefix();
+
+    // The context outlives the socket; linger 0: nothing waits on exit for unsent requests
+    // (every one that matters is either answered or reported).
+    zmq::context_t context;
+    zmq::socket_t socket{context, zmq::socket_type::dealer};
+    socket.set(zmq::sockopt::linger, 0);
+    try {
+      socket.connect(inv.cfg.broker.endpoint);
+    } catch (const zmq::error_t& e) {
+      std::cerr << "scpipe publish: broker.endpoint \"" << inv.cfg.broker.endpoint
+                << "\": cannot connect: " << e.what() << '\n';
+      return exit_usage;
+    }
+    signal_pipe signals;
+    log::info(
+        component, "publishing",
+        {{"endpoint", inv.cfg.broker.endpoint}, {"files", files.size()}, {"id_prefix", prefix}});
+
+    publish_window window{opts.window};
+    message_source source{
+        files,
+        message_builder{prefix, opts.batch, static_cast<size_t>(inv.cfg.broker.max_message_bytes)}};
+    std::deque<outgoing_message> ready;
+    bool input_done = false;
+    bool input_failed = false;
+    bool interrupted = false;
+    for (;;) {
+      auto now = publish_window::clock::now();
+      while (!input_done && window.has_room()) {
+        if (ready.empty()) {
+          try {
+            input_done = !source.read_more(ready);
+          } catch (const input_error& e) {
+            source.hide();
+            std::cerr << "scpipe publish: " << e.what()
+                      << "; nothing more is sent, waiting for the replies in flight\n";
+            input_done = input_failed = true;
+            ready.clear();
+          }
+          continue;
+        }
+        window.add(std::move(ready.front()), now);
+        ready.pop_front();
+      }
+      now = publish_window::clock::now(); // reading may have taken a while
+      bool blocked = false;
+      size_t timed_out = 0; // resent for want of a reply, logged once per pass
+      std::string example;
+      while (auto order = window.next_send(now)) {
+        // When ZeroMQ's queue is full (the service reads nothing, or is away with our earlier
+        // copies queued), wait for room; but waiting longer than a reply would take counts as
+        // an attempt, so --max-attempts bounds this too.
+        if (!try_send(socket, *order->message) && now - order->due < opts.window.reply_timeout) {
+          blocked = true;
+          break;
+        }
+        if (order->reason == send_reason::timeout && timed_out++ == 0)
+          example = order->message->id;
+        window.sent(order->message->id, now);
+      }
+      if (timed_out > 0)
+        log::warn(component, "no reply within --timeout-ms; resent with the same ids",
+                  {{"messages", timed_out}, {"example_id", example}});
+      source.show(window.summary().accepted_events + window.summary().rejected_events);
+      if (input_done && window.size() == 0)
+        break;
+      if (!input_done && window.has_room())
+        continue; // a message was given up: room for the next
+      zmq::pollitem_t items[] = {
+          {socket.handle(), 0, static_cast<short>(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0)), 0},
+          {nullptr, signals.fd(), ZMQ_POLLIN, 0}};
+      try {
+        zmq::poll(items, 2, poll_timeout(window, blocked, now));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR)
+          throw;
+      }
+      if (items[1].revents & ZMQ_POLLIN) {
+        interrupted = true;
+        break;
+      }
+      take_replies(socket, window);
+    }
+    source.hide();
+
+    size_t unanswered = 0;
+    size_t unanswered_events = 0;
+    if (interrupted) {
+      auto before = window.summary();
+      window.abandon("interrupted before a final reply");
+      unanswered = window.summary().failed_messages - before.failed_messages;
+      unanswered_events = window.summary().failed_events - before.failed_events;
+    }
+    const auto& summary = window.summary();
+    std::cout << summary.format(files) << std::flush;
+    if (interrupted)
+      std::cerr << "scpipe publish: interrupted: " << unanswered << " messages ("
+                << unanswered_events << " events) were sent and not answered\n";
+    report_failures(summary, files);
+    if (summary.failed_messages > 0)
+      std::cerr << "scpipe publish: a re-run with --id-prefix=" << prefix
+                << " and the same files and --batch sends the same ids: messages committed "
+                   "already are answered duplicate, not written twice\n";
+    log::info(component, "published",
+              {{"messages", summary.messages_sent},
+               {"events", summary.events_sent},
+               {"accepted", summary.accepted_events},
+               {"rejected", summary.rejected_events},
+               {"duplicate_messages", summary.duplicate_messages},
+               {"resent", summary.resends},
+               {"failed_messages", summary.failed_messages}});
+    return summary.clean() && !input_failed && !interrupted ? exit_success : exit_failure;
+  } catch (const input_error& e) {
+    std::cerr << "scpipe publish: " << e.what() << "; nothing was sent\n";
+  } catch (const std::exception& e) {
+    std::cerr << "scpipe publish: " << e.what() << '\n';
+  }
+  return exit_failure;
+}
+
+} // namespace scpipe::cli

@@ -1,6 +1,7 @@
 #include "actors/broker_listener.hpp"
 
 #include "actors/event_stream.hpp"
+#include "actors/stream_metrics.hpp"
 #include "core/event_reply.hpp"
 #include "core/log.hpp"
 
@@ -112,11 +113,24 @@ private:
     outstanding_.erase(it);
   }
 
+  /// Publishes the in-flight figures and notices the bound being reached.
+  void update_gauges() {
+    const auto& m = stream_metrics::get();
+    m.inflight_messages.set(static_cast<int64_t>(outstanding_.size()));
+    m.inflight_bytes.set(static_cast<int64_t>(inflight_bytes_));
+    bool paused = !has_room();
+    if (paused && !paused_)
+      m.backpressure_pauses.inc();
+    paused_ = paused;
+    m.reading_paused.set(paused ? 1 : 0);
+  }
+
   void answer_all_retry(const std::string& why, uint64_t below_epoch) {
     auto body = render_reply(reply_status::retry, 0, 0, {{-1, why, {}}});
     for (auto it = outstanding_.begin(); it != outstanding_.end();) {
       if (it->second.epoch < below_epoch) {
         reply(it->second.route, it->second.id, body);
+        stream_metrics::get().replies(reply_status::retry).inc();
         inflight_bytes_ -= it->second.bytes;
         it = outstanding_.erase(it);
       } else {
@@ -127,11 +141,14 @@ private:
 
   void reject_now(const zmq::message_t& route, std::string_view id, std::string why) {
     log::warn(component, "request refused", {{"error", why}});
+    stream_metrics::get().requests_refused.inc();
+    stream_metrics::get().replies(reply_status::rejected).inc();
     reply(route, id, render_reply(reply_status::rejected, 0, 0, {{-1, std::move(why), {}}}));
   }
 
   void read_request(std::vector<zmq::message_t>& frames) {
     // frames[0] is the ROUTER's routing id; the request is the rest.
+    stream_metrics::get().requests.inc();
     auto& route = frames[0];
     if (frames.size() != 3) {
       std::string_view first = frames.size() > 1 ? frames[1].to_string_view() : "";
@@ -158,6 +175,7 @@ private:
     if (!batcher) {
       reply(route, id,
             render_reply(reply_status::retry, 0, 0, {{-1, "the service is starting", {}}}));
+      stream_metrics::get().replies(reply_status::retry).inc();
       return;
     }
     auto held = m.too_large ? 0 : m.size;
@@ -207,6 +225,7 @@ private:
           break;
         read_request(frames);
       }
+      update_gauges();
       if (draining) {
         if (outstanding_.empty())
           break;
@@ -236,6 +255,7 @@ private:
   std::unordered_map<uint64_t, pending> outstanding_;
   uint64_t inflight_bytes_ = 0;
   uint64_t next_seq_ = 0;
+  bool paused_ = false;
   std::thread thread_;
 };
 

@@ -1,10 +1,12 @@
 #include "actors/db_writer.hpp"
 
+#include "actors/stream_metrics.hpp"
 #include "core/event_reply.hpp"
 #include "core/log.hpp"
 #include "core/sqlstate.hpp"
 #include "db/connection.hpp"
 #include "db/event_writer.hpp"
+#include "db/query_interrupt.hpp"
 
 #include <pqxx/except>
 
@@ -34,6 +36,9 @@ void give_up(self_pointer self, const std::string& why) {
             {{"writer", self->state.index},
              {"messages", held.batch.batch->messages.size()},
              {"error", why}});
+  const auto& m = stream_metrics::get();
+  m.batches_given_up.inc();
+  m.replies(reply_status::retry).inc(held.batch.batch->messages.size());
   held.promise.deliver(retry_replies(*held.batch.batch, why));
   self->state.held.reset();
 }
@@ -48,12 +53,28 @@ void attempt(self_pointer self) {
     if (!st.conn)
       st.conn = std::make_unique<db::connection>(st.settings.database,
                                                  "scpipe db_writer " + std::to_string(st.index));
+    if (!st.interrupt->running_on(&st.conn->get())) {
+      give_up(self, "the service is stopping");
+      return;
+    }
+    db::query_interrupt::scope running{*st.interrupt};
+    auto started = clock::now();
     auto outcomes = db::write_event_batch(st.conn->get(), batch,
                                           {st.settings.timezone, st.settings.write_deadline},
                                           held.maybe_committed);
+    const auto& m = stream_metrics::get();
+    m.commit_seconds.observe(std::chrono::duration<double>(clock::now() - started).count());
+    m.batches_committed.inc();
+    m.batch_rows.observe(static_cast<double>(batch.rows));
     reply_batch out;
-    for (auto& o : outcomes)
+    for (auto& o : outcomes) {
+      m.replies(o.status).inc();
+      if (o.status != reply_status::duplicate) {
+        m.events_accepted.inc(o.accepted);
+        m.events_rejected.inc(o.rejected);
+      }
       out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors)});
+    }
     if (st.failing_since)
       log::info(component, "database writable again", {{"writer", st.index}});
     st.failing_since.reset();
@@ -96,6 +117,7 @@ void attempt(self_pointer self) {
     give_up(self, "database unavailable: " + error);
     return;
   }
+  stream_metrics::get().write_retries.inc();
   self->delayed_send(self, held.backoff, retry_atom::value);
   held.backoff = std::min(held.backoff * 2, st.settings.backoff_max);
 }
@@ -114,10 +136,11 @@ writer_settings writer_settings_of(const config& cfg) {
   return out;
 }
 
-db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings settings,
-                                         size_t index) {
+db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings settings, size_t index,
+                                         std::shared_ptr<db::query_interrupt> interrupt) {
   self->state.settings = std::move(settings);
   self->state.index = index;
+  self->state.interrupt = std::move(interrupt);
   self->set_exit_handler([=](caf::exit_msg& msg) {
     // Stopped after the listener has drained: a batch still held is answered retry.
     if (self->state.held)

@@ -16,7 +16,8 @@ namespace scpipe {
 
 namespace db {
 class connection;
-}
+class query_interrupt;
+} // namespace db
 
 /// What a writer is told at spawn.
 struct writer_settings {
@@ -42,6 +43,8 @@ struct db_writer_state {
   writer_settings settings;
   size_t index = 0;
   std::unique_ptr<db::connection> conn;
+  /// Lets the supervisor cancel a statement this writer is blocked in when the service stops.
+  std::shared_ptr<db::query_interrupt> interrupt;
 
   /// The batch being written, kept across retries.
   struct held_batch {
@@ -70,6 +73,7 @@ struct db_writer_state {
 ///            backoff (50 ms doubling to 2 s) ─▶ attempt again (same batch, reconnecting)
 ///              └── failing past write_deadline ─▶ replies `retry` (nothing was committed)
 db_writer_actor::behavior_type db_writer(db_writer_actor::stateful_pointer<db_writer_state> self,
-                                         writer_settings settings, size_t index);
+                                         writer_settings settings, size_t index,
+                                         std::shared_ptr<db::query_interrupt> interrupt);
 
 } // namespace scpipe

@@ -19,14 +19,6 @@ constexpr const char* component = "etl_scheduler";
 
 using self_pointer = etl_scheduler_actor::stateful_pointer<etl_scheduler_state>;
 
-/// Clears the interrupt's connection when a run ends, however it ends.
-struct running_guard {
-  etl_interrupt& interrupt;
-  ~running_guard() {
-    interrupt.running_on(nullptr);
-  }
-};
-
 /// One run; database problems are logged, not thrown.
 void run_once(self_pointer self) {
   auto& st = self->state;
@@ -35,7 +27,7 @@ void run_once(self_pointer self) {
       st.conn = std::make_unique<db::connection>(st.database, "scpipe etl_scheduler");
     if (!st.interrupt->running_on(&st.conn->get()))
       return; // stopping: no new run
-    running_guard guard{*st.interrupt};
+    db::query_interrupt::scope guard{*st.interrupt};
     auto s = db::run_user_etl(st.conn->get(), st.etl.timezone);
     log::info(component, "user etl run",
               {{"run_id", s.run_id},
@@ -74,32 +66,9 @@ void run_once(self_pointer self) {
 
 } // namespace
 
-void etl_interrupt::stop() {
-  std::lock_guard guard{mutex_};
-  stopped_ = true;
-  if (conn_) {
-    try {
-      conn_->cancel_query(); // libpq's cancel request: safe from another thread
-    } catch (const std::exception& e) {
-      log::warn(component, "could not cancel the running etl", {{"error", e.what()}});
-    }
-  }
-}
-
-bool etl_interrupt::stopped() const {
-  std::lock_guard guard{mutex_};
-  return stopped_;
-}
-
-bool etl_interrupt::running_on(pqxx::connection* conn) {
-  std::lock_guard guard{mutex_};
-  conn_ = stopped_ ? nullptr : conn;
-  return !stopped_;
-}
-
 etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_config database,
                                                  etl_config etl,
-                                                 std::shared_ptr<etl_interrupt> interrupt) {
+                                                 std::shared_ptr<db::query_interrupt> interrupt) {
   self->state.database = std::move(database);
   self->state.etl = std::move(etl);
   self->state.interrupt = std::move(interrupt);
@@ -117,7 +86,7 @@ etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_con
 }
 
 child_spec etl_scheduler_spec(const config& cfg) {
-  auto interrupt = std::make_shared<etl_interrupt>();
+  auto interrupt = std::make_shared<db::query_interrupt>();
   return {"etl_scheduler",
           [db = cfg.database, etl = cfg.etl, interrupt](caf::actor_system& sys) {
             return caf::actor_cast<caf::actor>(

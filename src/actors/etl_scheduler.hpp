@@ -3,31 +3,14 @@
 #include "actors/actors.hpp"
 #include "core/config.hpp"
 #include "db/connection.hpp"
+#include "db/query_interrupt.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <memory>
-#include <mutex>
 
 namespace scpipe {
-
-/// Lets the supervisor's thread cancel the scheduler's running ETL at shutdown (the run rolls
-/// back as a whole) and keeps it from starting another.
-class etl_interrupt {
-public:
-  /// Cancels the run in progress, if any, and every later one.
-  void stop();
-  /// Whether stop() was called.
-  bool stopped() const;
-  /// The connection a run is about to use (nullptr: none); false when already stopped.
-  bool running_on(pqxx::connection* conn);
-
-private:
-  mutable std::mutex mutex_;
-  pqxx::connection* conn_ = nullptr;
-  bool stopped_ = false;
-};
 
 /// The scheduler's state: its configuration and its database connection (kept between runs,
 /// dropped when it breaks and opened again at the next tick).
@@ -37,7 +20,7 @@ struct etl_scheduler_state {
   database_config database;
   etl_config etl;
   std::unique_ptr<db::connection> conn;
-  std::shared_ptr<etl_interrupt> interrupt;
+  std::shared_ptr<db::query_interrupt> interrupt;
 };
 
 /// Runs the user ETL (db::run_user_etl, the same code as `scpipe etl`) now and then every
@@ -45,7 +28,8 @@ struct etl_scheduler_state {
 /// anything else escapes, fails the actor, and the supervisor restarts it. Spawn detached.
 etl_scheduler_actor::behavior_type
 etl_scheduler(etl_scheduler_actor::stateful_pointer<etl_scheduler_state> self,
-              database_config database, etl_config etl, std::shared_ptr<etl_interrupt> interrupt);
+              database_config database, etl_config etl,
+              std::shared_ptr<db::query_interrupt> interrupt);
 
 /// The scheduler as a supervisor child: spawned detached, its running query cancelled when it
 /// is asked to stop.

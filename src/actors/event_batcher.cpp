@@ -1,6 +1,7 @@
 #include "actors/event_batcher.hpp"
 
 #include "actors/event_stream.hpp"
+#include "actors/stream_metrics.hpp"
 #include "core/event_payload.hpp"
 #include "core/log.hpp"
 
@@ -68,10 +69,12 @@ void dispatch(self_pointer self) {
                   {{"messages", shared->messages.size()}, {"error", self->system().render(err)}});
               if (auto* s = find_slot(self, addr))
                 s->busy = false;
+              stream_metrics::get().batches_reassigned.inc();
               self->state.builder.put_back(*shared);
               dispatch(self);
             });
   }
+  stream_metrics::get().batcher_messages.set(static_cast<int64_t>(st.builder.messages()));
   // While every writer is busy the next reply calls dispatch again; no timer needed.
   bool free_writer =
       std::any_of(st.writers.begin(), st.writers.end(), [](const auto& s) { return !s.busy; });

@@ -3,6 +3,7 @@
 #include "actors/broker_listener.hpp"
 #include "actors/db_writer.hpp"
 #include "actors/event_batcher.hpp"
+#include "db/query_interrupt.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
@@ -47,12 +48,19 @@ std::vector<child_spec> event_stream_specs(const config& cfg) {
   auto pool = static_cast<size_t>(cfg.database.pool_size);
   auto links = std::make_shared<stream_links>(pool);
   std::vector<child_spec> out;
-  for (size_t i = 0; i < pool; ++i)
-    out.push_back({"db_writer_" + std::to_string(i), [cfg, links, i](caf::actor_system& sys) {
-                     auto w = sys.spawn<caf::detached>(db_writer, writer_settings_of(cfg), i);
+  for (size_t i = 0; i < pool; ++i) {
+    auto interrupt = std::make_shared<db::query_interrupt>();
+    out.push_back({"db_writer_" + std::to_string(i),
+                   [cfg, links, i, interrupt](caf::actor_system& sys) {
+                     auto w =
+                         sys.spawn<caf::detached>(db_writer, writer_settings_of(cfg), i, interrupt);
                      links->writer_started(i, w);
                      return caf::actor_cast<caf::actor>(w);
-                   }});
+                   },
+                   // Writers stop after the listener drained: one still blocked in a statement
+                   // holds only messages already answered `retry`; cancel it rather than wait.
+                   [interrupt] { interrupt->stop(); }});
+  }
   out.push_back({"event_batcher", [cfg, links](caf::actor_system& sys) {
                    auto b = sys.spawn(event_batcher, batcher_settings_of(cfg), links);
                    links->batcher_started(b);

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
@@ -92,6 +93,10 @@ void on_child_down(self_pointer self, const caf::down_msg& msg) {
              {"reason", render(msg.reason)},
              {"delay_ms", delay->count()},
              {"restarts_in_window", st.policy.restarts_in_window(self->clock().now())}});
+  metrics::global()
+      .get_counter("scpipe_supervisor_restarts_total", "Actors restarted after they failed.",
+                   {{"child", name}})
+      .inc();
   self->delayed_send(self, *delay, restart_atom::value, name);
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/etl_scheduler.hpp"
 #include "actors/event_stream.hpp"
+#include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -94,13 +95,19 @@ int run_service(const config& cfg, std::vector<child_spec> children) {
   }
   done = true;
   watcher.join();
+  const auto& m = stream_metrics::get();
+  boost::json::object totals{{"requests", m.requests.value()},
+                             {"events_accepted", m.events_accepted.value()},
+                             {"events_rejected", m.events_rejected.value()},
+                             {"batches_committed", m.batches_committed.value()}};
   if (clean_exit(reason)) {
-    log::info(component, "stopped");
+    log::info(component, "stopped", {{"totals", totals}});
     return exit_success;
   }
   // A failed stop may leave a detached actor blocked in I/O, and ~actor_system would wait for
   // it: the process ends here instead. Nothing is lost: open transactions roll back.
-  log::error(component, "stopped after a failure", {{"reason", render(reason)}});
+  log::error(component, "stopped after a failure",
+             {{"reason", render(reason)}, {"totals", totals}});
   std::_Exit(exit_failure);
 }
 

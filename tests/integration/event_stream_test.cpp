@@ -15,6 +15,7 @@
 
 #include <pqxx/nontransaction>
 #include <pqxx/result>
+#include <pqxx/transaction>
 
 using namespace std::chrono_literals;
 using namespace scpipe;
@@ -370,6 +371,10 @@ TEST_F(event_stream, sigterm_mid_stream_answers_every_message_read) {
   EXPECT_EQ(committed, answered_ok) << answered_retry.size() << " answered retry\n" << s.svc->err();
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"),
             static_cast<int64_t>(answered_ok.size()) * 250);
+  // The totals the actors counted agree with the database.
+  EXPECT_NE(s.svc->err().find("\"events_accepted\":" + std::to_string(answered_ok.size() * 250)),
+            std::string::npos)
+      << s.svc->err();
 }
 
 TEST_F(event_stream, memory_stays_bounded_when_producers_outpace_the_database) {
@@ -407,4 +412,53 @@ TEST_F(event_stream, memory_stays_bounded_when_producers_outpace_the_database) {
   // 16 MiB held payloads (+ their rows) plus ZeroMQ's per-producer queue of 16 messages.
   EXPECT_LT(rss, 128 * 1024) << "peak RSS " << rss << " KiB with " << sent << " messages sent";
   EXPECT_GT(sent.load(), 100u) << "the producers must have outpaced the database";
+}
+
+TEST_F(event_stream, unreachable_database_is_answered_retry_after_the_write_deadline) {
+  running_service s{db,
+                    {{"SCPIPE_DATABASE_URL", "dbname=" + db.name() + "_missing"},
+                     {"SCPIPE_DATABASE_WRITE_DEADLINE_MS", "500"}}};
+  producer p{s.endpoint};
+  auto started = std::chrono::steady_clock::now();
+  auto r = p.request("early", events_payload(3), 20s);
+  EXPECT_EQ(r.body.status, reply_status::retry) << r.text;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  ASSERT_EQ(r.body.errors.size(), 1u);
+  EXPECT_NE(r.body.errors[0].reason.find("database unavailable"), std::string::npos) << r.text;
+  EXPECT_EQ(count("select count(*) from scpipe.event_ledger"), 0);
+}
+
+TEST_F(event_stream, blocked_table_is_answered_retry_then_the_resend_commits) {
+  running_service s{db, {{"SCPIPE_DATABASE_WRITE_DEADLINE_MS", "800"}}};
+  producer p{s.endpoint};
+  {
+    auto locker = db.connect();
+    pqxx::work tx{locker};
+    tx.exec0("lock table sc.sc_user_event in access exclusive mode");
+    auto r = p.request("blocked", events_payload(3), 20s);
+    EXPECT_EQ(r.body.status, reply_status::retry) << r.text;
+    EXPECT_NE(r.text.find("57014"), std::string::npos) << "statement timeout: " << r.text;
+  } // the lock goes with the transaction
+  auto again = p.request("blocked", events_payload(3), 20s);
+  EXPECT_EQ(again.body.status, reply_status::ok) << again.text;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 3);
+}
+
+TEST_F(event_stream, sigterm_while_the_database_blocks_answers_retry_after_the_drain_timeout) {
+  running_service s{db, {{"SCPIPE_BROKER_DRAIN_TIMEOUT_MS", "500"}}};
+  producer p{s.endpoint};
+  auto locker = db.connect();
+  pqxx::work tx{locker};
+  tx.exec0("lock table sc.sc_user_event in access exclusive mode");
+  p.send("stuck", events_payload(3));
+  std::this_thread::sleep_for(300ms);
+  s.svc->signal(SIGTERM);
+  auto r = p.receive(10s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, "stuck");
+  EXPECT_EQ(r->body.status, reply_status::retry) << r->text;
+  // The writer blocked in COPY is cancelled rather than waited for (statement timeout: 10 s).
+  EXPECT_EQ(s.svc->wait(5s), 0) << s.svc->err();
+  tx.abort();
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 0);
 }

@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 #include <pqxx/nontransaction>
 #include <pqxx/result>
@@ -461,4 +463,51 @@ TEST_F(event_stream, sigterm_while_the_database_blocks_answers_retry_after_the_d
   EXPECT_EQ(s.svc->wait(5s), 0) << s.svc->err();
   tx.abort();
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 0);
+}
+
+namespace {
+
+std::string write_file(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path()
+              / ("scpipe-test-" + std::to_string(getpid()) + "-" + name);
+  std::ofstream{path, std::ios::binary} << text;
+  return path.string();
+}
+
+} // namespace
+
+TEST_F(event_stream, scpipe_publish_sends_csv_and_json_files_to_the_service) {
+  running_service s{db, {{"SCPIPE_ETL_TIMEZONE", "Australia/Sydney"}}};
+  std::string csv = "user_id,platform,event_time,event_type,first_event\n";
+  for (int i = 1; i <= 2500; ++i)
+    csv += std::to_string(i) + ",\"web, desktop\",5/13/2019 3:11:04,login,FALSE\n";
+  auto csv_path = write_file("events.csv", csv);
+  auto json_path = write_file("events.json", events_payload(1500, 10001));
+  std::map<std::string, std::string> env = s.env;
+  auto r =
+      run({SCPIPE_BINARY, "publish", "--batch=700", "--id-prefix=e2e", csv_path, json_path}, env);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("accepted 4000"), std::string::npos) << r.out;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4000);
+  EXPECT_EQ(db.scalar("select distinct platform || ' ' || event_ts from sc.sc_user_event "
+                      "where user_id <= 2500"),
+            "web, desktop 2019-05-12 17:11:04+00");
+  // The same command again: every message is a duplicate, nothing is written twice.
+  auto again =
+      run({SCPIPE_BINARY, "publish", "--batch=700", "--id-prefix=e2e", csv_path, json_path}, env);
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4000);
+  // A bad event: exit 1, the reason in the summary, the rest committed.
+  auto bad_path = write_file(
+      "bad.json", R"([{"user_id": "x", "event_type": "login", "event_time": "2019-05-13T03:11:04Z"},
+    {"user_id": 5, "event_type": "login", "event_time": "2019-05-13T03:11:04Z"}])");
+  auto bad = run({SCPIPE_BINARY, "publish", bad_path}, env);
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  EXPECT_NE((bad.out + bad.err).find(R"(user_id: "x" is not a string of digits)"),
+            std::string::npos)
+      << bad.out << bad.err;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4001);
+  std::filesystem::remove(csv_path);
+  std::filesystem::remove(json_path);
+  std::filesystem::remove(bad_path);
 }

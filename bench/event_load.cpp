@@ -1,0 +1,497 @@
+// The event-stream benchmark's load generator: the same deterministic events as a CSV file for
+// psql's \copy, or sent to the service over the ZeroMQ protocol (protocol.md).
+//
+//   scpipe_bench_event_load gen-csv N FILE
+//       N events as CSV rows for
+//       \copy sc.sc_user_event(user_id, platform, event_ts, event_type, first_event) from FILE csv
+//
+//   scpipe_bench_event_load send --endpoint E --events N --batch B --window W
+//                                [--rate EVENTS_PER_S] [--id-prefix P] [--first K]
+//                                [--duration-s D] [--drain-s S] [--timeout-ms T]
+//       Events K .. K+N-1 (the same ones gen-csv writes) in messages of B events (a JSON array
+//       each) with ids "P-<seq>", W messages in flight. Paced at --rate events/s when given,
+//       else as fast as replies allow. A "retry" reply, or no reply within T ms (default 30000),
+//       resends the same id. With --duration-s, no new message is sent after D s and
+//       the run ends at most S s (default 10) later, whatever is still unanswered. With no
+//       answer at all for --stall-s seconds (default 300) it gives up and exits 1.
+//       --latencies FILE writes one line per answered message: its sequence number, when it
+//       was first sent (ms since the start) and its ack latency (ms), to look at the tail.
+//       Prints one JSON line: events_per_s (events answered / seconds from the first send to
+//       the last answer), ack latency p50/p99/max in ms (first send of an id -> its final,
+//       non-retry reply), and the count of each reply status.
+//
+// Event i is a pure function of i: user ids 1..100000, four event types, three platforms,
+// times in 2019 (UTC, "Z"), 2 % first events.
+
+#include <boost/json.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+// -- the events ------------------------------------------------------------------------------
+
+const char* const event_types[] = {"login", "inspection_created", "checklist_created",
+                                   "licence_bought"};
+const char* const platforms[] = {"ios", "android", "web"};
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct event {
+  uint32_t user_id;
+  const char* platform;
+  const char* type;
+  bool first;
+  char time[21]; // "2019-05-13T03:11:04Z"
+};
+
+/// Civil date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int>(yoe + era * 400 + (m <= 2));
+}
+
+event event_at(uint64_t i) {
+  const uint64_t h = splitmix64(i);
+  event e{};
+  e.user_id = static_cast<uint32_t>(1 + h % 100000);
+  e.type = event_types[(h >> 20) % 4];
+  e.platform = platforms[(h >> 24) % 3];
+  e.first = (h >> 28) % 50 == 0;
+  constexpr int64_t start_2019 = 1546300800; // 2019-01-01T00:00:00Z
+  const int64_t t = start_2019 + static_cast<int64_t>((h >> 32) % (365 * 86400));
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  civil_from_days(t / 86400, y, m, d);
+  const auto s = static_cast<unsigned>(t % 86400);
+  std::snprintf(e.time, sizeof e.time, "%04d-%02u-%02uT%02u:%02u:%02uZ", y, m, d, s / 3600,
+                s / 60 % 60, s % 60);
+  return e;
+}
+
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  out.append(buf, end);
+}
+
+/// The JSON array of events first .. first+count-1.
+std::string payload_of(uint64_t first, uint64_t count) {
+  std::string out;
+  out.reserve(count * 128 + 2);
+  out += '[';
+  for (uint64_t i = first; i < first + count; ++i) {
+    const auto e = event_at(i);
+    if (i != first)
+      out += ',';
+    out += "{\"user_id\":";
+    append_uint(out, e.user_id);
+    out += ",\"event_type\":\"";
+    out += e.type;
+    out += "\",\"event_time\":\"";
+    out += e.time;
+    out += "\",\"platform\":\"";
+    out += e.platform;
+    out += "\",\"first_event\":";
+    out += e.first ? "true" : "false";
+    out += '}';
+  }
+  out += ']';
+  return out;
+}
+
+int gen_csv(uint64_t n, const char* path) {
+  auto* f = std::fopen(path, "w");
+  if (!f) {
+    std::perror(path);
+    return 1;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    const auto e = event_at(i);
+    std::fprintf(f, "%u,%s,%s,%s,%s\n", e.user_id, e.platform, e.time, e.type,
+                 e.first ? "true" : "false");
+  }
+  if (std::fclose(f) != 0) {
+    std::perror(path);
+    return 1;
+  }
+  return 0;
+}
+
+// -- send ------------------------------------------------------------------------------------
+
+using clock_type = std::chrono::steady_clock;
+
+struct send_options {
+  std::string endpoint;
+  uint64_t events = 0;
+  uint64_t batch = 1000;
+  uint64_t window = 64;
+  double rate = 0; // events/s; 0: as fast as replies allow
+  std::string id_prefix = "bench";
+  std::string latencies_path; // empty: none written
+  uint64_t first = 0;
+  double duration_s = 0; // 0: until every message is answered
+  double drain_s = 10;
+  int64_t timeout_ms = 30000;
+  double stall_s = 300; // give up when no message is answered for this long
+};
+
+/// One message's life.
+struct message_state {
+  clock_type::time_point first_sent{};
+  clock_type::time_point last_sent{};
+  bool sent = false;
+  bool answered = false;      // a final (non-retry) reply arrived
+  bool resend_queued = false; // waiting in the resend queue
+};
+
+double ms_between(clock_type::time_point a, clock_type::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty())
+    return 0;
+  // Nearest rank.
+  auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+int send(const send_options& opt) {
+  const uint64_t messages = (opt.events + opt.batch - 1) / opt.batch;
+  std::vector<message_state> state(messages);
+
+  zmq::context_t ctx{1};
+  zmq::socket_t sock{ctx, zmq::socket_type::dealer};
+  sock.set(zmq::sockopt::linger, 0);
+  sock.set(zmq::sockopt::sndhwm, static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000)));
+  sock.set(zmq::sockopt::rcvhwm, static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000)));
+  sock.connect(opt.endpoint);
+
+  const std::string prefix = opt.id_prefix + "-";
+  auto send_message = [&](uint64_t seq) -> bool {
+    const uint64_t first = opt.first + seq * opt.batch;
+    const uint64_t count = std::min(opt.batch, opt.first + opt.events - first);
+    std::string id = prefix + std::to_string(seq);
+    auto body = payload_of(first, count);
+    if (!sock.send(zmq::buffer(id), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+      return false; // at the high-water mark: try again when writable
+    sock.send(zmq::buffer(body), zmq::send_flags::none);
+    auto now = clock_type::now();
+    auto& s = state[seq];
+    if (!s.sent)
+      s.first_sent = now;
+    s.sent = true;
+    s.last_sent = now;
+    return true;
+  };
+
+  std::map<std::string, uint64_t> statuses;
+  uint64_t accepted = 0;
+  uint64_t rejected_events = 0;
+  uint64_t events_answered = 0;
+  uint64_t resends = 0;
+  uint64_t timeouts = 0;
+  uint64_t stray = 0; // replies for unknown or already answered ids
+  std::vector<double> latency_ms;
+  latency_ms.reserve(messages);
+  double max_send_lag_ms = 0;
+
+  uint64_t next = 0;     // next new message
+  uint64_t inflight = 0; // sent, not yet finally answered
+  uint64_t answered = 0;
+  std::deque<std::pair<clock_type::time_point, uint64_t>> resend_queue; // due time, seq
+  std::deque<std::pair<clock_type::time_point, uint64_t>> sent_order;   // for reply timeouts
+  const auto retry_delay = std::chrono::milliseconds{100};
+  const auto timeout = std::chrono::milliseconds{opt.timeout_ms};
+
+  std::FILE* latencies = nullptr;
+  if (!opt.latencies_path.empty() && !(latencies = std::fopen(opt.latencies_path.c_str(), "w"))) {
+    std::perror(opt.latencies_path.c_str());
+    return 1;
+  }
+  const auto start = clock_type::now();
+  auto last_answer = start;
+  const auto stall =
+      std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.stall_s));
+  bool stalled = false;
+  auto intended = [&](uint64_t seq) {
+    if (opt.rate <= 0)
+      return start;
+    auto offset = std::chrono::duration<double>(static_cast<double>(seq * opt.batch) / opt.rate);
+    return start + std::chrono::duration_cast<clock_type::duration>(offset);
+  };
+  const auto send_until = opt.duration_s > 0
+                              ? start
+                                    + std::chrono::duration_cast<clock_type::duration>(
+                                        std::chrono::duration<double>(opt.duration_s))
+                              : clock_type::time_point::max();
+  const auto end_by = opt.duration_s > 0 ? send_until
+                                               + std::chrono::duration_cast<clock_type::duration>(
+                                                   std::chrono::duration<double>(opt.drain_s))
+                                         : clock_type::time_point::max();
+
+  while (answered < next || (next < messages && clock_type::now() < send_until)) {
+    auto now = clock_type::now();
+    if (now >= end_by)
+      break;
+    if (answered < next && now - last_answer > stall) {
+      stalled = true;
+      break;
+    }
+    bool blocked = false; // the socket refused a send (high-water mark)
+
+    // Resends first: they are owed.
+    while (!resend_queue.empty() && resend_queue.front().first <= now && !blocked) {
+      auto seq = resend_queue.front().second;
+      if (state[seq].answered) {
+        resend_queue.pop_front();
+        continue;
+      }
+      if (!send_message(seq)) {
+        blocked = true;
+        break;
+      }
+      resend_queue.pop_front();
+      state[seq].resend_queued = false;
+      sent_order.emplace_back(state[seq].last_sent, seq);
+      ++resends;
+    }
+    // New messages, within the window and the pace.
+    while (!blocked && next < messages && inflight < opt.window && now < send_until
+           && intended(next) <= now) {
+      if (!send_message(next)) {
+        blocked = true;
+        break;
+      }
+      if (opt.rate > 0) // how far behind its schedule a paced send went out
+        max_send_lag_ms =
+            std::max(max_send_lag_ms, ms_between(intended(next), state[next].first_sent));
+      sent_order.emplace_back(state[next].last_sent, next);
+      ++next;
+      ++inflight;
+      now = clock_type::now();
+    }
+    // Replies that never came: resend the same id.
+    while (!sent_order.empty()) {
+      auto [at, seq] = sent_order.front();
+      auto& s = state[seq];
+      if (s.answered || s.resend_queued || s.last_sent != at) {
+        sent_order.pop_front(); // answered, or superseded by a later send
+        continue;
+      }
+      if (now - at < timeout)
+        break;
+      sent_order.pop_front();
+      ++timeouts;
+      s.resend_queued = true;
+      resend_queue.emplace_back(now, seq);
+    }
+
+    // Wait for a reply, the next paced send, the next resend, or room to send.
+    auto wake = now + std::chrono::milliseconds{100};
+    if (next < messages && inflight < opt.window && now < send_until)
+      wake = std::min(wake, intended(next));
+    if (!resend_queue.empty())
+      wake = std::min(wake, resend_queue.front().first);
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
+    if (wait.count() < 0)
+      wait = std::chrono::milliseconds{0};
+    zmq::pollitem_t item{sock.handle(), 0,
+                         static_cast<short>(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0)), 0};
+    zmq::poll(&item, 1, wait);
+
+    // Every reply waiting now.
+    for (;;) {
+      std::vector<zmq::message_t> frames;
+      auto got = zmq::recv_multipart(sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
+      if (!got)
+        break;
+      auto at = clock_type::now();
+      std::string_view id = frames.empty() ? std::string_view{} : frames[0].to_string_view();
+      std::optional<uint64_t> seq;
+      if (frames.size() == 2 && id.starts_with(prefix)) {
+        uint64_t v = 0;
+        auto digits = id.substr(prefix.size());
+        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        if (ec == std::errc{} && p == digits.data() + digits.size() && v < messages)
+          seq = v;
+      }
+      if (!seq || !state[*seq].sent || state[*seq].answered) {
+        ++stray;
+        continue;
+      }
+      std::string status = "unparsable";
+      uint64_t acc = 0;
+      uint64_t rej = 0;
+      try {
+        auto reply = boost::json::parse(frames[1].to_string_view()).as_object();
+        status = std::string{reply.at("status").as_string()};
+        if (auto* a = reply.if_contains("accepted"))
+          acc = a->to_number<uint64_t>();
+        if (auto* r = reply.if_contains("rejected"))
+          rej = r->to_number<uint64_t>();
+      } catch (const std::exception&) {
+      }
+      ++statuses[status];
+      auto& s = state[*seq];
+      if (status == "retry") {
+        if (!s.resend_queued) {
+          s.resend_queued = true;
+          resend_queue.emplace_back(at + retry_delay, *seq);
+        }
+        continue;
+      }
+      s.answered = true;
+      --inflight;
+      ++answered;
+      accepted += acc;
+      rejected_events += rej;
+      const uint64_t first = opt.first + *seq * opt.batch;
+      events_answered += std::min(opt.batch, opt.first + opt.events - first);
+      latency_ms.push_back(ms_between(s.first_sent, at));
+      if (latencies)
+        std::fprintf(latencies, "%llu %.3f %.3f\n", static_cast<unsigned long long>(*seq),
+                     ms_between(start, s.first_sent), latency_ms.back());
+      last_answer = at;
+    }
+  }
+
+  const double seconds = std::chrono::duration<double>(last_answer - start).count();
+  std::sort(latency_ms.begin(), latency_ms.end());
+  if (latencies)
+    std::fclose(latencies);
+  std::string statuses_json;
+  for (const auto& [k, v] : statuses)
+    statuses_json += (statuses_json.empty() ? "\"" : ",\"") + k + "\":" + std::to_string(v);
+  // Hand-written so the figures stay plain decimals a shell script can read.
+  std::printf("{\"events\":%llu,\"messages\":%llu,\"answered\":%llu,\"unanswered\":%llu,"
+              "\"seconds\":%.3f,\"events_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
+              "\"max_ms\":%.2f,\"max_send_lag_ms\":%.2f,\"statuses\":{%s},\"accepted\":%llu,"
+              "\"rejected_events\":%llu,\"resends\":%llu,\"timeouts\":%llu,"
+              "\"stray_replies\":%llu,\"stalled\":%s}\n",
+              static_cast<unsigned long long>(std::min(opt.events, next * opt.batch)),
+              static_cast<unsigned long long>(next), static_cast<unsigned long long>(answered),
+              static_cast<unsigned long long>(next - answered), seconds,
+              seconds > 0 ? static_cast<double>(events_answered) / seconds : 0.0,
+              percentile(latency_ms, 50), percentile(latency_ms, 99),
+              latency_ms.empty() ? 0.0 : latency_ms.back(), max_send_lag_ms, statuses_json.c_str(),
+              static_cast<unsigned long long>(accepted),
+              static_cast<unsigned long long>(rejected_events),
+              static_cast<unsigned long long>(resends), static_cast<unsigned long long>(timeouts),
+              static_cast<unsigned long long>(stray), stalled ? "true" : "false");
+  std::fflush(stdout);
+  if (stalled)
+    std::fprintf(stderr, "no message answered for %g s; giving up\n", opt.stall_s);
+  return stalled ? 1 : 0;
+}
+
+// -- command line ----------------------------------------------------------------------------
+
+[[noreturn]] void usage(const char* argv0) {
+  std::fprintf(stderr,
+               "usage: %s gen-csv N FILE\n"
+               "       %s send --endpoint E --events N --batch B --window W [--rate EVENTS_PER_S]\n"
+               "            [--id-prefix P] [--first K] [--duration-s D] [--drain-s S]"
+               " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n",
+               argv0, argv0);
+  std::exit(2);
+}
+
+uint64_t to_count(const char* argv0, std::string_view text) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size())
+    usage(argv0);
+  return v;
+}
+
+double to_double(const char* argv0, const char* text) {
+  char* end = nullptr;
+  double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= 0))
+    usage(argv0);
+  return v;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2)
+    usage(argv[0]);
+  std::string_view mode = argv[1];
+  if (mode == "gen-csv") {
+    if (argc != 4)
+      usage(argv[0]);
+    return gen_csv(to_count(argv[0], argv[2]), argv[3]);
+  }
+  if (mode != "send")
+    usage(argv[0]);
+  send_options opt;
+  for (int i = 2; i < argc; i += 2) {
+    if (i + 1 >= argc)
+      usage(argv[0]);
+    std::string_view key = argv[i];
+    const char* value = argv[i + 1];
+    if (key == "--endpoint")
+      opt.endpoint = value;
+    else if (key == "--events")
+      opt.events = to_count(argv[0], value);
+    else if (key == "--batch")
+      opt.batch = to_count(argv[0], value);
+    else if (key == "--window")
+      opt.window = to_count(argv[0], value);
+    else if (key == "--rate")
+      opt.rate = to_double(argv[0], value);
+    else if (key == "--id-prefix")
+      opt.id_prefix = value;
+    else if (key == "--first")
+      opt.first = to_count(argv[0], value);
+    else if (key == "--duration-s")
+      opt.duration_s = to_double(argv[0], value);
+    else if (key == "--drain-s")
+      opt.drain_s = to_double(argv[0], value);
+    else if (key == "--latencies")
+      opt.latencies_path = value;
+    else if (key == "--stall-s")
+      opt.stall_s = to_double(argv[0], value);
+    else if (key == "--timeout-ms")
+      opt.timeout_ms = static_cast<int64_t>(to_count(argv[0], value));
+    else
+      usage(argv[0]);
+  }
+  if (opt.endpoint.empty() || opt.events == 0 || opt.batch == 0 || opt.window == 0
+      || opt.id_prefix.empty() || opt.id_prefix.size() > 200)
+    usage(argv[0]);
+  return send(opt);
+}

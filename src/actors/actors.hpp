@@ -38,7 +38,8 @@ using db_writer_actor = caf::typed_actor<
     caf::replies_to<shared_batch>::with<reply_batch>,
     /// Deletes ledger rows older than broker.dedup_retention_days.
     caf::reacts_to<prune_atom>,
-    /// Internal: the backoff before retrying the held batch is over.
+    /// Internal: the backoff before retrying the held batch is over (without a batch: connect
+    /// now; sent once at start).
     caf::reacts_to<retry_atom>>;
 
 /// The EVENT BATCHER actor interface.

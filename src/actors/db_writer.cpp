@@ -21,6 +21,13 @@ constexpr const char* component = "db_writer";
 using self_pointer = db_writer_actor::stateful_pointer<db_writer_state>;
 using clock = std::chrono::steady_clock;
 
+/// Opens the writer's connection unless it has one. Throws db::connect_error.
+void ensure_connection(db_writer_state& st) {
+  if (!st.conn)
+    st.conn = std::make_unique<db::connection>(st.settings.database,
+                                               "scpipe db_writer " + std::to_string(st.index));
+}
+
 /// Every message of `b` answered `retry`, saying why.
 reply_batch retry_replies(const event_batch& b, const std::string& why) {
   reply_batch out;
@@ -50,9 +57,7 @@ void attempt(self_pointer self) {
   const auto& batch = *held.batch.batch;
   std::string error;
   try {
-    if (!st.conn)
-      st.conn = std::make_unique<db::connection>(st.settings.database,
-                                                 "scpipe db_writer " + std::to_string(st.index));
+    ensure_connection(st);
     if (!st.interrupt->running_on(&st.conn->get())) {
       give_up(self, "the service is stopping");
       return;
@@ -141,6 +146,7 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
   self->state.settings = std::move(settings);
   self->state.index = index;
   self->state.interrupt = std::move(interrupt);
+  self->send(self, retry_atom::value); // connect before the first batch arrives
   self->set_exit_handler([=](caf::exit_msg& msg) {
     // Stopped after the listener has drained: a batch still held is answered retry.
     if (self->state.held)
@@ -162,17 +168,27 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
         return promise;
       },
       [=](retry_atom) {
-        if (self->state.held)
+        if (self->state.held) {
           attempt(self);
+          return;
+        }
+        // At start: connect now, so the first batch does not wait for it.
+        auto& st = self->state;
+        if (st.conn)
+          return;
+        try {
+          ensure_connection(st);
+        } catch (const std::exception& e) {
+          log::warn(component, "database unreachable at start; connecting with the first batch",
+                    {{"writer", st.index}, {"error", db::one_line(e.what())}});
+        }
       },
       [=](prune_atom) {
         auto& st = self->state;
         if (st.held)
           return; // busy: the next prune will do
         try {
-          if (!st.conn)
-            st.conn = std::make_unique<db::connection>(
-                st.settings.database, "scpipe db_writer " + std::to_string(st.index));
+          ensure_connection(st);
           auto n = db::prune_event_ledger(st.conn->get(), st.settings.dedup_retention_days);
           log::info(component, "pruned the message-id ledger",
                     {{"deleted", n}, {"retention_days", st.settings.dedup_retention_days}});

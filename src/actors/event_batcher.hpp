@@ -19,7 +19,7 @@ class stream_links;
 struct batcher_settings {
   uint64_t max_rows = 10000;
   uint64_t max_bytes = 4 << 20;
-  std::chrono::milliseconds linger{2};
+  std::chrono::milliseconds linger{0};
   uint64_t max_message_bytes = 16 << 20;
   /// How often a writer is asked to prune the ledger.
   std::chrono::milliseconds prune_interval{std::chrono::minutes{10}};

@@ -62,7 +62,11 @@ std::vector<child_spec> event_stream_specs(const config& cfg) {
                    [interrupt] { interrupt->stop(); }});
   }
   out.push_back({"event_batcher", [cfg, links](caf::actor_system& sys) {
-                   auto b = sys.spawn(event_batcher, batcher_settings_of(cfg), links);
+                   // Detached: a thread that sleeps on its mailbox, where the shared
+                   // scheduler's idle workers would poll (costly next to PostgreSQL on few
+                   // cores).
+                   auto b =
+                       sys.spawn<caf::detached>(event_batcher, batcher_settings_of(cfg), links);
                    links->batcher_started(b);
                    return caf::actor_cast<caf::actor>(b);
                  }});

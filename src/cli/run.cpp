@@ -15,6 +15,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <malloc.h>
 #include <thread>
 
 namespace scpipe::cli {
@@ -64,6 +65,9 @@ int run_service(const config& cfg, std::vector<child_spec> children) {
 
   caf::actor_system_config sys_cfg;
   add_error_category(sys_cfg);
+  // The hot actors run detached (own threads, blocking on their mailboxes); the shared pool
+  // only runs the supervisor. One worker, so no idle worker polls for work next to PostgreSQL.
+  sys_cfg.set("scheduler.max-threads", 1);
   caf::actor_system sys{sys_cfg};
   auto sup = sys.spawn(supervisor, supervisor_settings_of(cfg), std::move(children));
 
@@ -112,6 +116,11 @@ int run_service(const config& cfg, std::vector<child_spec> children) {
 }
 
 int run_command(const invocation& inv) {
+  // Batches are buffers of hundreds of KiB, allocated and freed all the time: served from the
+  // heap (up to 32 MiB each) and kept there, instead of fresh mmap()s that page-fault on every
+  // use. Memory stays bounded by the in-flight limits either way.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   return run_service(inv.cfg, service_children(inv.cfg));
 }
 

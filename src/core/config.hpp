@@ -49,7 +49,7 @@ struct batcher_config {
   /// ... or at this many bytes of row data.
   int64_t max_bytes = 4 << 20;
   /// ... or when its first message has waited this long and a writer is free.
-  int64_t linger_ms = 2;
+  int64_t linger_ms = 0;
 };
 
 /// [log]: structured JSON lines on standard error.

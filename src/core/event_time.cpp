@@ -1,7 +1,5 @@
 #include "core/event_time.hpp"
 
-#include <cstdio>
-
 namespace scpipe {
 
 namespace {
@@ -116,19 +114,33 @@ std::variant<event_time, std::string> parse_event_time(std::string_view text) {
 }
 
 void append_timestamp(std::string& out, const event_time& t) {
-  char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", t.year, t.month, t.day,
-                        t.hour, t.minute, t.second);
-  out.append(buf, static_cast<size_t>(n));
+  // By hand rather than snprintf: this runs for every event.
+  auto two = [&](int v) {
+    out += static_cast<char>('0' + v / 10);
+    out += static_cast<char>('0' + v % 10);
+  };
+  two(t.year / 100);
+  two(t.year % 100);
+  out += '-';
+  two(t.month);
+  out += '-';
+  two(t.day);
+  out += ' ';
+  two(t.hour);
+  out += ':';
+  two(t.minute);
+  out += ':';
+  two(t.second);
   if (!t.fraction.empty()) {
     out += '.';
     out += t.fraction;
   }
   if (t.has_offset) {
     int m = t.offset_minutes < 0 ? -t.offset_minutes : t.offset_minutes;
-    n = std::snprintf(buf, sizeof buf, "%c%02d:%02d", t.offset_minutes < 0 ? '-' : '+', m / 60,
-                      m % 60);
-    out.append(buf, static_cast<size_t>(n));
+    out += t.offset_minutes < 0 ? '-' : '+';
+    two(m / 60);
+    out += ':';
+    two(m % 60);
   }
 }
 

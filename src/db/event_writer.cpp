@@ -53,16 +53,17 @@ template <class Range, class F> std::string array_literal(const Range& items, F&
   return out + "}";
 }
 
-/// Sends COPY text (complete lines) to `table`.
+/// Sends COPY text (pieces of complete lines) to `table` in one COPY.
 void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
-               std::string_view text) {
+               const std::vector<std::string_view>& texts) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   const std::string column_list{columns};
   pqxx::tablewriter writer{tx, std::string{table}, &column_list, &column_list + 1};
-  // write_raw_line appends the newline the text already ends with: hand it over without it.
-  if (!text.empty())
-    writer.write_raw_line(std::string{text.substr(0, text.size() - 1)});
+  // write_raw_line appends the newline each piece already ends with: hand it over without.
+  for (auto text : texts)
+    if (!text.empty())
+      writer.write_raw_line(std::string{text.substr(0, text.size() - 1)});
   writer.complete();
 #pragma GCC diagnostic pop
 }
@@ -130,7 +131,7 @@ void copy_isolating(pqxx::dbtransaction& tx, const std::vector<row_ref>& rows, s
     return;
   try {
     pqxx::subtransaction sub{tx, "copy_rows"};
-    copy_text(sub, event_table, event_copy_columns, join_lines(rows, begin, end));
+    copy_text(sub, event_table, event_copy_columns, {join_lines(rows, begin, end)});
     sub.commit();
   } catch (const pqxx::sql_error& e) {
     if (classify_sqlstate(e.sqlstate()) != failure_action::isolate_rows)
@@ -179,8 +180,8 @@ void append_dead_letter(std::string& out, const batch_message& m, const event_re
 std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
                                                const write_options& options, bool maybe_committed) {
   pqxx::work tx{conn, "event_batch"};
-  tx.exec0("set local time zone " + tx.quote(options.timezone));
-  tx.exec0("set local statement_timeout = " + std::to_string(options.statement_timeout.count()));
+  tx.exec0("set local time zone " + tx.quote(options.timezone) + "; set local statement_timeout = "
+           + std::to_string(options.statement_timeout.count()));
 
   // -- the ledger first: it decides which messages are new --------------------------------
   // An id twice in one batch: the first is written, the second answered like a resend.
@@ -214,7 +215,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   std::vector<message_outcome> out(batch.messages.size());
   std::vector<bool> fresh(batch.messages.size(), false);
   std::vector<row_ref> rows;
-  std::string all_rows;
+  bool any_rows = false;
   for (size_t i = 0; i < batch.messages.size(); ++i) {
     const auto& m = batch.messages[i];
     out[i].seq = m.seq;
@@ -224,15 +225,19 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
     out[i].accepted = m.content.accepted;
     out[i].rejected = m.content.rejections.size();
     out[i].errors = m.content.rejections;
-    all_rows += m.content.rows;
+    any_rows = any_rows || !m.content.rows.empty();
   }
 
   // -- the events: one COPY; a data error (rare: validation matches the columns) is isolated --
   std::vector<std::pair<size_t, std::string>> refused; // row → reason
-  if (!all_rows.empty()) {
+  if (any_rows) {
     try {
       pqxx::subtransaction sub{tx, "copy_events"};
-      copy_text(sub, event_table, event_copy_columns, all_rows);
+      std::vector<std::string_view> texts;
+      for (size_t i = 0; i < batch.messages.size(); ++i)
+        if (fresh[i])
+          texts.push_back(batch.messages[i].content.rows);
+      copy_text(sub, event_table, event_copy_columns, texts);
       sub.commit();
     } catch (const pqxx::sql_error& e) {
       if (classify_sqlstate(e.sqlstate()) != failure_action::isolate_rows)
@@ -243,8 +248,6 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
       copy_isolating(tx, rows, 0, rows.size(), refused);
     }
   }
-  all_rows.clear();
-  all_rows.shrink_to_fit();
 
   // -- refused rows become rejections of their messages -------------------------------------
   std::set<size_t> recount;
@@ -270,7 +273,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
       for (const auto& r : out[i].errors)
         append_dead_letter(letters, batch.messages[i], r);
   if (!letters.empty())
-    copy_text(tx, dead_letter_table, dead_letter_columns, letters);
+    copy_text(tx, dead_letter_table, dead_letter_columns, {letters});
 
   tx.commit();
 

@@ -24,7 +24,7 @@ namespace {
 constexpr const char* component = "broker_listener";
 constexpr size_t max_id_bytes = 255;
 /// Requests ZeroMQ queues per producer while the service does not read (see the constructor).
-constexpr int router_receive_hwm = 16;
+constexpr int router_receive_hwm = 4;
 /// Requests read per wake-up before replies get their turn again.
 constexpr int max_reads_per_round = 256;
 
@@ -53,13 +53,17 @@ public:
     pull_.bind(pipe);
     push_.set(zmq::sockopt::sndhwm, 0);
     push_.connect(pipe);
+    // Sequence numbers unique across listener instances: a reply meant for a predecessor
+    // (restarted while writers held its messages) can never match a message of this one.
+    static std::atomic<uint64_t> instances{0};
+    next_seq_ = ++instances << 40;
     router_.set(zmq::sockopt::linger, 1000); // let the last replies go out on close
     // While the bound stops reading, ZeroMQ queues at most this many messages per producer
     // (the high-water mark counts messages, not bytes): small, so memory stays bounded.
     router_.set(zmq::sockopt::rcvhwm, router_receive_hwm);
-    // A frame far over the limit is not worth reading: ZeroMQ drops such a peer. Up to twice
-    // the limit (plus 1 MiB) is read and answered `rejected`.
-    router_.set(zmq::sockopt::maxmsgsize, 2 * cfg_.max_message_bytes + (1 << 20));
+    // A frame far over the limit is not worth reading: ZeroMQ drops such a peer (no reply can
+    // be sent). Up to 1 MiB over the limit is read and answered `rejected`.
+    router_.set(zmq::sockopt::maxmsgsize, cfg_.max_message_bytes + (1 << 20));
     router_.bind(cfg_.endpoint); // throws zmq::error_t, e.g. address in use
     thread_ = std::thread{[this] { run(); }};
   }
@@ -216,7 +220,9 @@ private:
       }
       // A restarted batcher never answers what its predecessor held: producers resend.
       if (auto current = links_->batcher().second; current != epoch) {
-        answer_all_retry("the service restarted a component; resend", current);
+        answer_all_retry("the service restarted a component holding this message; resend (if "
+                         "it did commit, the resend is answered duplicate)",
+                         current);
         epoch = current;
       }
       for (int i = 0; read && i < max_reads_per_round && has_room(); ++i) {
@@ -232,7 +238,9 @@ private:
         if (clock::now() >= *drain_deadline) {
           log::warn(component, "drain timeout; answering retry to messages not yet committed",
                     {{"messages", outstanding_.size()}});
-          answer_all_retry("the service is stopping; resend", UINT64_MAX);
+          answer_all_retry("the service is stopping before this message was committed; resend "
+                           "(if it did commit meanwhile, the resend is answered duplicate)",
+                           UINT64_MAX);
           break;
         }
       }

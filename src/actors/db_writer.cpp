@@ -119,7 +119,11 @@ void attempt(self_pointer self) {
   }
   held.last_error = error;
   if (now - held.first_failure >= st.settings.write_deadline) {
-    give_up(self, "database unavailable: " + error);
+    give_up(self, held.maybe_committed
+                      ? "the connection was lost during COMMIT and the database is unavailable: "
+                        "resend (if it did commit, the resend is answered duplicate); "
+                            + error
+                      : "database unavailable: " + error);
     return;
   }
   stream_metrics::get().write_retries.inc();

@@ -253,7 +253,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void decode_ndjson(std::string_view payload, decoded_payload& out) {
+/// Counts a refused event and keeps its dead letter while under the limit.
+void refuse(decoded_payload& out, int64_t index, std::string reason, std::string_view raw) {
+  ++out.rejected;
+  if (out.rejections.size() < max_dead_letters_per_payload)
+    out.rejections.push_back({index, std::move(reason), std::string{raw}});
+}
+
+/// Decodes NDJSON into `out`; returns how many lines were JSON at all.
+size_t decode_ndjson(std::string_view payload, decoded_payload& out) {
+  size_t json_lines = 0;
   int64_t index = 0;
   while (!payload.empty()) {
     auto nl = payload.find('\n');
@@ -265,16 +274,19 @@ void decode_ndjson(std::string_view payload, decoded_payload& out) {
     json::error_code ec;
     auto v = json::parse(line, ec, &mr, parse_options());
     std::optional<std::string> problem;
-    if (ec)
+    if (ec) {
       problem = "invalid JSON (" + ec.message() + ")";
-    else
+    } else {
+      ++json_lines;
       problem = append_event(v, out.rows);
+    }
     if (problem)
-      out.rejections.push_back({index, std::move(*problem), std::string{line}});
+      refuse(out, index, std::move(*problem), line);
     else
       ++out.accepted;
     ++index;
   }
+  return json_lines;
 }
 
 } // namespace
@@ -308,6 +320,7 @@ void append_copy_text(std::string& out, std::string_view text) {
 
 decoded_payload reject_payload(std::string reason, std::string raw) {
   decoded_payload out;
+  out.rejected = 1;
   out.rejections.push_back({-1, std::move(reason), std::move(raw)});
   return out;
 }
@@ -319,31 +332,37 @@ decoded_payload decode_payload(std::string_view payload) {
   decoded_payload out;
   out.rows.reserve(payload.size()); // rows are shorter than their JSON: one allocation
   if (ec) {
-    auto first = payload.find_first_not_of(" \t\r\n");
-    bool ndjson =
-        ec == json::error::extra_data && first != std::string_view::npos && payload[first] == '{';
-    if (!ndjson)
-      return reject_payload("payload is not JSON (" + ec.message() + ")", std::string{payload});
-    decode_ndjson(payload, out);
+    // Not one JSON value: NDJSON, one event per line, when at least one line is JSON (a bad
+    // line is then that event's rejection); otherwise the payload is refused as a whole.
+    auto whole = "payload is not JSON (" + ec.message() + ")";
+    if (payload.find('\n') == std::string_view::npos || decode_ndjson(payload, out) == 0)
+      return reject_payload(std::move(whole), std::string{payload});
   } else if (auto* array = root.if_array()) {
     std::vector<std::string_view> texts; // found only when an event is refused
     for (size_t i = 0; i < array->size(); ++i) {
       if (auto problem = append_event((*array)[i], out.rows)) {
         if (texts.empty())
           texts = array_elements(payload);
-        out.rejections.push_back({static_cast<int64_t>(i), std::move(*problem),
-                                  i < texts.size() ? std::string{texts[i]} : std::string{}});
+        refuse(out, static_cast<int64_t>(i), std::move(*problem),
+               i < texts.size() ? texts[i] : std::string_view{});
       } else {
         ++out.accepted;
       }
     }
   } else if (auto problem = append_event(root, out.rows)) {
-    out.rejections.push_back({0, std::move(*problem), std::string{trim(payload)}});
+    refuse(out, 0, std::move(*problem), trim(payload));
   } else {
     ++out.accepted;
   }
-  if (out.accepted == 0 && out.rejections.empty())
+  if (out.accepted == 0 && out.rejected == 0)
     return reject_payload("payload has no events", std::string{payload});
+  if (out.rejected > out.rejections.size())
+    out.rejections.push_back({-1,
+                              std::to_string(out.rejected) + " events refused; the first "
+                                  + std::to_string(max_dead_letters_per_payload)
+                                  + " are dead-lettered one by one, this row keeps the whole "
+                                    "payload",
+                              std::string{payload}});
   return out;
 }
 

@@ -23,8 +23,16 @@ struct event_rejection {
 struct decoded_payload {
   std::string rows;
   uint64_t accepted = 0;
+  /// Events refused (1 for a payload refused as a whole).
+  uint64_t rejected = 0;
+  /// The dead letters to write: one per refused event up to max_dead_letters_per_payload; past
+  /// it, one more at index -1 carrying the whole payload, so a payload of millions of tiny bad
+  /// events costs one row, not millions (nor their memory).
   std::vector<event_rejection> rejections;
 };
+
+/// Refused events of one payload dead-lettered one by one; the rest go in one payload row.
+inline constexpr size_t max_dead_letters_per_payload = 1000;
 
 /// The columns `decoded_payload::rows` fills, in order.
 inline constexpr std::string_view event_copy_columns =

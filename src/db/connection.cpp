@@ -41,6 +41,14 @@ public:
 connection::connection(const database_config& cfg, const std::string& application_name) {
   auto conninfo = with_parameter(cfg.url, "connect_timeout", std::to_string(cfg.connect_timeout_s));
   conninfo = with_parameter(conninfo, "application_name", application_name);
+  // Text is UTF-8 whatever PGCLIENTENCODING says: scpipe validates and counts characters in it.
+  conninfo = with_parameter(conninfo, "client_encoding", "UTF8");
+  // A server that vanishes (host down, partition) is noticed within about 30 s instead of
+  // the kernel's default of many minutes, so a writer's deadline and retries apply.
+  conninfo = with_parameter(conninfo, "keepalives_idle", "10");
+  conninfo = with_parameter(conninfo, "keepalives_interval", "5");
+  conninfo = with_parameter(conninfo, "keepalives_count", "3");
+  conninfo = with_parameter(conninfo, "tcp_user_timeout", "30000");
   try {
     conn_ = std::make_unique<pqxx::connection>(conninfo);
   } catch (const pqxx::broken_connection& e) {

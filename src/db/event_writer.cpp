@@ -193,9 +193,8 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   auto ids = array_literal(owners, [&](size_t i) { return hex(batch.messages[i].id); });
   auto accepted = array_literal(
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.accepted); });
-  auto rejected = array_literal(owners, [&](size_t i) {
-    return std::to_string(batch.messages[i].content.rejections.size());
-  });
+  auto rejected = array_literal(
+      owners, [&](size_t i) { return std::to_string(batch.messages[i].content.rejected); });
   std::set<std::string> inserted;
   for (const auto& row :
        tx.exec_params("insert into scpipe.event_ledger (message_id, accepted, rejected) "
@@ -223,7 +222,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
     if (!fresh[i])
       continue;
     out[i].accepted = m.content.accepted;
-    out[i].rejected = m.content.rejections.size();
+    out[i].rejected = m.content.rejected;
     out[i].errors = m.content.rejections;
     any_rows = any_rows || !m.content.rows.empty();
   }

@@ -511,3 +511,22 @@ TEST_F(event_stream, scpipe_publish_sends_csv_and_json_files_to_the_service) {
   std::filesystem::remove(json_path);
   std::filesystem::remove(bad_path);
 }
+
+TEST_F(event_stream, a_flood_of_bad_events_costs_a_bounded_number_of_dead_letter_rows) {
+  running_service s{db};
+  producer p{s.endpoint};
+  std::string payload = "[{}";
+  for (int i = 1; i < 200000; ++i)
+    payload += ",{}";
+  payload += "]";
+  auto r = p.request("flood", payload);
+  EXPECT_EQ(r.body.status, reply_status::rejected) << r.text.substr(0, 300);
+  EXPECT_EQ(r.body.rejected, 200000u);
+  EXPECT_EQ(r.body.errors.size(), 100u);
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event"), 1001);
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event where event_index = -1 "
+                  "and length(raw_event) = "
+                  + std::to_string(payload.size())),
+            1);
+  EXPECT_EQ(db.scalar("select rejected from scpipe.event_ledger"), "200000");
+}

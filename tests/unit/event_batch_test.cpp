@@ -18,6 +18,7 @@ batch_message message(uint64_t seq, int events, int rejected = 0) {
   m.content.accepted = static_cast<uint64_t>(events);
   for (int i = 0; i < rejected; ++i)
     m.content.rejections.push_back({i, "bad", "{}"});
+  m.content.rejected = static_cast<uint64_t>(rejected);
   return m;
 }
 

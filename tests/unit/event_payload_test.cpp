@@ -150,3 +150,42 @@ TEST(event_payload, invalid_utf8_is_a_payload_rejection) {
   ASSERT_EQ(d.rejections.size(), 1u);
   EXPECT_EQ(d.rejections[0].index, -1);
 }
+
+TEST(event_payload, ndjson_with_a_broken_first_line_keeps_the_good_lines) {
+  auto d = decode_payload(
+      "{\"user_id\": 1,}\n"
+      "{\"user_id\": 2, \"event_type\": \"a\", \"event_time\": \"2019-01-01T00:00:00\"}\n"
+      "[1]\n");
+  EXPECT_EQ(d.accepted, 1u);
+  EXPECT_EQ(d.rejected, 2u);
+  ASSERT_EQ(d.rejections.size(), 2u);
+  EXPECT_EQ(d.rejections[0].index, 0);
+  EXPECT_EQ(d.rejections[1].index, 2);
+  EXPECT_EQ(d.rejections[1].reason, "an event must be a JSON object, got an array");
+}
+
+TEST(event_payload, broken_json_over_several_lines_is_refused_whole) {
+  std::string payload = "{\n  \"user_id\": 1,\n  \"event_type\": \"a\"\n";
+  auto d = decode_payload(payload);
+  EXPECT_EQ(d.accepted, 0u);
+  EXPECT_EQ(d.rejected, 1u);
+  ASSERT_EQ(d.rejections.size(), 1u);
+  EXPECT_EQ(d.rejections[0].index, -1);
+  EXPECT_EQ(d.rejections[0].raw, payload);
+}
+
+TEST(event_payload, a_flood_of_bad_events_keeps_a_bounded_number_of_dead_letters) {
+  std::string payload = "[1";
+  for (int i = 1; i < 100000; ++i)
+    payload += ",1";
+  payload += "]";
+  auto d = decode_payload(payload);
+  EXPECT_EQ(d.accepted, 0u);
+  EXPECT_EQ(d.rejected, 100000u);
+  ASSERT_EQ(d.rejections.size(), max_dead_letters_per_payload + 1);
+  EXPECT_EQ(d.rejections[999].index, 999);
+  EXPECT_EQ(d.rejections[999].raw, "1");
+  EXPECT_EQ(d.rejections.back().index, -1);
+  EXPECT_EQ(d.rejections.back().raw, payload) << "the rest is kept, once, in the whole payload";
+  EXPECT_EQ(d.rejections.back().reason.rfind("100000 events refused", 0), 0u);
+}

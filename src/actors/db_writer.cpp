@@ -28,6 +28,12 @@ void ensure_connection(db_writer_state& st) {
                                                "scpipe db_writer " + std::to_string(st.index));
 }
 
+/// After a batch is done: the next waiting one, if any, is attempted from the mailbox.
+void next_batch(self_pointer self) {
+  if (!self->state.waiting.empty())
+    self->send(self, retry_atom::value);
+}
+
 /// Every message of `b` answered `retry`, saying why.
 reply_batch retry_replies(const event_batch& b, const std::string& why) {
   reply_batch out;
@@ -48,6 +54,7 @@ void give_up(self_pointer self, const std::string& why) {
   m.replies(reply_status::retry).inc(held.batch.batch->messages.size());
   held.promise.deliver(retry_replies(*held.batch.batch, why));
   self->state.held.reset();
+  next_batch(self);
 }
 
 /// One attempt at the held batch; on failure decides between another attempt and `retry`.
@@ -85,6 +92,7 @@ void attempt(self_pointer self) {
     st.failing_since.reset();
     held.promise.deliver(std::move(out));
     st.held.reset();
+    next_batch(self);
     return;
   } catch (const db::connect_error& e) {
     error = e.what();
@@ -152,32 +160,41 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
   self->state.interrupt = std::move(interrupt);
   self->send(self, retry_atom::value); // connect before the first batch arrives
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    // Stopped after the listener has drained: a batch still held is answered retry.
-    if (self->state.held)
+    // Stopped after the listener has drained: batches still held are answered retry.
+    auto& st = self->state;
+    if (st.held)
       give_up(self, "the service is stopping");
+    for (auto& w : st.waiting)
+      w.promise.deliver(retry_replies(*w.batch.batch, "the service is stopping"));
+    st.waiting.clear();
     self->quit(msg.reason);
   });
   return {
       [=](shared_batch& b) -> caf::result<reply_batch> {
         auto& st = self->state;
         auto promise = self->make_response_promise<reply_batch>();
-        if (st.held) { // the batcher sends one batch at a time; never expected
-          promise.deliver(retry_replies(*b.batch, "writer busy"));
+        db_writer_state::held_batch next;
+        next.batch = std::move(b);
+        next.promise = promise;
+        if (st.held) {
+          st.waiting.push_back(std::move(next));
           return promise;
         }
-        st.held.emplace();
-        st.held->batch = std::move(b);
-        st.held->promise = promise;
+        st.held = std::move(next);
         attempt(self);
         return promise;
       },
       [=](retry_atom) {
-        if (self->state.held) {
+        auto& st = self->state;
+        if (!st.held && !st.waiting.empty()) {
+          st.held = std::move(st.waiting.front());
+          st.waiting.pop_front();
+        }
+        if (st.held) {
           attempt(self);
           return;
         }
         // At start: connect now, so the first batch does not wait for it.
-        auto& st = self->state;
         if (st.conn)
           return;
         try {

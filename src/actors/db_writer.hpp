@@ -8,6 +8,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,9 @@ struct db_writer_state {
     std::string last_error;
   };
   std::optional<held_batch> held;
+  /// Batches sent while one is held (only after the batcher restarted, not knowing this
+  /// writer was busy): written in turn, not refused.
+  std::deque<held_batch> waiting;
   /// Since when the database has been failing (unset while it works).
   std::optional<std::chrono::steady_clock::time_point> failing_since;
 

@@ -1,0 +1,66 @@
+// One real db_writer actor against a real PostgreSQL, inside this test's own actor system.
+
+#include "actors/db_writer.hpp"
+#include "core/event_payload.hpp"
+#include "core/event_reply.hpp"
+#include "core/log.hpp"
+#include "db/query_interrupt.hpp"
+#include "support/database.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/transaction>
+
+#include <map>
+#include <thread>
+
+using namespace scpipe;
+using namespace std::chrono_literals;
+
+namespace {
+
+shared_batch batch_of(uint64_t seq, const std::string& id) {
+  batch_message m;
+  m.seq = seq;
+  m.id = id;
+  m.content = decode_payload(
+      R"([{"user_id": 1, "event_type": "a", "event_time": "2019-01-01T00:00:00Z"}])");
+  event_batch b;
+  b.rows = 1;
+  b.messages.push_back(std::move(m));
+  return {std::make_shared<const event_batch>(std::move(b))};
+}
+
+} // namespace
+
+TEST(db_writer, a_batch_sent_while_another_is_held_waits_its_turn_instead_of_being_refused) {
+  // Happens when a restarted batcher does not know the writer is busy.
+  test::test_database db;
+  db.migrate();
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  writer_settings settings;
+  settings.database = db.config();
+  auto writer = sys.spawn<caf::detached>(db_writer, settings, size_t{0},
+                                         std::make_shared<db::query_interrupt>());
+  caf::scoped_actor self{sys};
+  auto locker = db.connect();
+  auto lock = std::make_unique<pqxx::work>(locker);
+  lock->exec0("lock table sc.sc_user_event in access exclusive mode");
+  self->send(writer, batch_of(1, "first")); // blocks in COPY behind the lock
+  std::this_thread::sleep_for(300ms);
+  self->send(writer, batch_of(2, "second"));
+  std::this_thread::sleep_for(300ms);
+  lock.reset(); // rolls back: the lock goes
+  std::map<uint64_t, std::string> replies;
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](reply_batch& r) { replies[r.replies.at(0).seq] = r.replies.at(0).body; },
+                  caf::after(std::chrono::seconds{20}) >> [&] { ADD_FAILURE() << "no reply"; });
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(parse_reply(replies[1])->status, reply_status::ok) << replies[1];
+  EXPECT_EQ(parse_reply(replies[2])->status, reply_status::ok) << replies[2];
+  EXPECT_EQ(db.scalar("select count(*) from sc.sc_user_event"), "2");
+  self->send_exit(writer, caf::exit_reason::user_shutdown);
+}

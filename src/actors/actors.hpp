@@ -61,4 +61,10 @@ using broker_listener_actor = caf::typed_actor<
     /// Internal: after a stop, every message read has been answered; quit.
     caf::reacts_to<drained_atom>>;
 
+/// The HTTP SERVER actor interface. Runs detached; a thread it owns answers GET /metrics
+/// (metrics::global() in Prometheus text format), /healthz and /readyz (service_health).
+using http_server_actor = caf::typed_actor<
+    /// The reasons /readyz would give now (empty: ready).
+    caf::replies_to<caf::get_atom>::with<std::string>>;
+
 } // namespace scpipe

@@ -3,6 +3,7 @@
 #include "actors/event_stream.hpp"
 #include "actors/stream_metrics.hpp"
 #include "core/event_reply.hpp"
+#include "core/health.hpp"
 #include "core/log.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -65,10 +66,12 @@ public:
     // be sent). Up to 1 MiB over the limit is read and answered `rejected`.
     router_.set(zmq::sockopt::maxmsgsize, cfg_.max_message_bytes + (1 << 20));
     router_.bind(cfg_.endpoint); // throws zmq::error_t, e.g. address in use
+    service_health::global().broker_bound(true);
     thread_ = std::thread{[this] { run(); }};
   }
 
   ~broker_poller() {
+    service_health::global().broker_bound(false);
     stop_ = true;
     if (thread_.joinable())
       thread_.join();

@@ -2,6 +2,7 @@
 
 #include "actors/stream_metrics.hpp"
 #include "core/event_reply.hpp"
+#include "core/health.hpp"
 #include "core/log.hpp"
 #include "core/sqlstate.hpp"
 #include "db/connection.hpp"
@@ -23,9 +24,16 @@ using clock = std::chrono::steady_clock;
 
 /// Opens the writer's connection unless it has one. Throws db::connect_error.
 void ensure_connection(db_writer_state& st) {
-  if (!st.conn)
+  if (st.conn)
+    return;
+  try {
     st.conn = std::make_unique<db::connection>(st.settings.database,
                                                "scpipe db_writer " + std::to_string(st.index));
+  } catch (const db::connect_error& e) {
+    service_health::global().database_unreachable(e.what());
+    throw;
+  }
+  service_health::global().database_reachable();
 }
 
 /// After a batch is done: the next waiting one, if any, is attempted from the mailbox.
@@ -104,6 +112,7 @@ void attempt(self_pointer self) {
   } catch (const pqxx::broken_connection& e) {
     st.conn.reset();
     error = "connection lost: " + db::one_line(e.what());
+    service_health::global().database_unreachable(error);
   } catch (const pqxx::sql_error& e) {
     if (classify_sqlstate(e.sqlstate()) == failure_action::reconnect)
       st.conn.reset();

@@ -2,6 +2,7 @@
 
 #include "actors/etl_scheduler.hpp"
 #include "actors/event_stream.hpp"
+#include "actors/http_server.hpp"
 #include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
 #include "core/error.hpp"
@@ -42,8 +43,12 @@ bool clean_exit(const caf::error& reason) {
 } // namespace
 
 std::vector<child_spec> service_children(const config& cfg) {
-  // In dependency order; stopped in reverse: intake first, the ETL last.
-  std::vector<child_spec> children{etl_scheduler_spec(cfg)};
+  // In dependency order; stopped in reverse: intake first, the ETL, then the HTTP endpoint last
+  // (it reports health while the rest starts and stops).
+  std::vector<child_spec> children;
+  if (!cfg.http.listen.empty())
+    children.push_back(http_server_spec(cfg));
+  children.push_back(etl_scheduler_spec(cfg));
   for (auto& spec : event_stream_specs(cfg))
     children.push_back(std::move(spec));
   return children;

@@ -1,6 +1,7 @@
 #include "core/config.hpp"
 
 #include "core/conninfo.hpp"
+#include "core/http.hpp"
 
 #include <toml++/toml.h>
 
@@ -64,6 +65,16 @@ std::optional<std::string> check_endpoint(const std::string& endpoint) {
   return "must be a ZeroMQ endpoint such as \"tcp://127.0.0.1:5555\", got \"" + endpoint + "\"";
 }
 
+/// host:port for the HTTP endpoint, or empty for none.
+std::optional<std::string> check_listen(const std::string& text) {
+  listen_address address;
+  if (text.empty())
+    return std::nullopt;
+  if (auto problem = parse_listen_address(text, address); !problem.empty())
+    return problem;
+  return std::nullopt;
+}
+
 struct key_spec {
   std::string_view section;
   std::string_view key;
@@ -84,8 +95,7 @@ const std::vector<key_spec>& key_table() {
        integer_key{100, 3600000,
                    [](config& c) -> int64_t& { return c.database.write_deadline_ms; }}},
       {"broker", "endpoint", "ZeroMQ endpoint the ROUTER socket binds",
-       string_key{{}, [](config& c) -> std::string& { return c.broker.endpoint; },
-                  check_endpoint}},
+       string_key{{}, [](config& c) -> std::string& { return c.broker.endpoint; }, check_endpoint}},
       {"broker", "max_message_bytes", "largest payload accepted",
        integer_key{1024, 1 << 30,
                    [](config& c) -> int64_t& { return c.broker.max_message_bytes; }}},
@@ -96,8 +106,7 @@ const std::vector<key_spec>& key_table() {
        integer_key{1, 1000000,
                    [](config& c) -> int64_t& { return c.broker.max_inflight_messages; }}},
       {"broker", "dedup_retention_days", "days a message id is remembered for duplicates",
-       integer_key{1, 3650,
-                   [](config& c) -> int64_t& { return c.broker.dedup_retention_days; }}},
+       integer_key{1, 3650, [](config& c) -> int64_t& { return c.broker.dedup_retention_days; }}},
       {"broker", "drain_timeout_ms",
        "on shutdown, how long read messages may take to commit before they are answered retry",
        integer_key{0, 3600000, [](config& c) -> int64_t& { return c.broker.drain_timeout_ms; }}},
@@ -107,6 +116,8 @@ const std::vector<key_spec>& key_table() {
        integer_key{1024, 1 << 30, [](config& c) -> int64_t& { return c.batcher.max_bytes; }}},
       {"batcher", "linger_ms", "how long a batch waits for more events",
        integer_key{0, 60000, [](config& c) -> int64_t& { return c.batcher.linger_ms; }}},
+      {"http", "listen", "host:port serving /metrics, /healthz and /readyz; empty: none",
+       string_key{{}, [](config& c) -> std::string& { return c.http.listen; }, check_listen}},
       {"etl", "interval_s", "seconds between the starts of two scheduled user-ETL runs",
        integer_key{1, 86400, [](config& c) -> int64_t& { return c.etl.interval_s; }}},
       {"etl", "timezone", "time zone of upstream times written without one",

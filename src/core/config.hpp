@@ -42,6 +42,12 @@ struct broker_config {
   int64_t drain_timeout_ms = 15000;
 };
 
+/// [http]: the metrics and health endpoint.
+struct http_config {
+  /// host:port serving /metrics, /healthz and /readyz; empty: no endpoint.
+  std::string listen = "127.0.0.1:9187";
+};
+
 /// [batcher]: how validated events are grouped into database transactions.
 struct batcher_config {
   /// A batch is cut at this many events (whole messages: a larger message is a batch alone).
@@ -86,6 +92,7 @@ struct config {
   database_config database;
   broker_config broker;
   batcher_config batcher;
+  http_config http;
   etl_config etl;
   log_config log;
   supervisor_config supervisor;

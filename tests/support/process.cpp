@@ -11,6 +11,12 @@
 #include <thread>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <atomic>
+#include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 extern char** environ;
 
 namespace scpipe::test {
@@ -39,6 +45,25 @@ int decode(int status) {
 
 } // namespace
 
+std::string unique_endpoint() {
+  static std::atomic<int> n{0};
+  auto path = std::filesystem::temp_directory_path()
+              / ("scpipe-test-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".sock");
+  return "ipc://" + path.string();
+}
+
+int free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 process::process(std::vector<std::string> argv, std::map<std::string, std::string> env)
     : out_path_{temp_file("out")}, err_path_{temp_file("err")} {
   // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
@@ -48,6 +73,10 @@ process::process(std::vector<std::string> argv, std::map<std::string, std::strin
     auto eq = entry.find('=');
     merged[entry.substr(0, eq)] = eq == std::string::npos ? "" : entry.substr(eq + 1);
   }
+  // A service started by a test listens where no other test (or a developer's scripts/up)
+  // does, unless the test says where.
+  merged["SCPIPE_BROKER_ENDPOINT"] = unique_endpoint();
+  merged["SCPIPE_HTTP_LISTEN"] = "127.0.0.1:" + std::to_string(free_tcp_port());
   for (const auto& [k, v] : env)
     v.empty() ? (void)merged.erase(k) : (void)(merged[k] = v);
   std::vector<std::string> env_entries;

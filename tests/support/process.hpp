@@ -12,6 +12,13 @@
 
 namespace scpipe::test {
 
+/// A unique ipc:// endpoint for one service (no TCP port to collide with a parallel test).
+std::string unique_endpoint();
+
+/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+int free_tcp_port();
+
+/// Every process gets its own broker endpoint and HTTP port unless `env` names them.
 class process {
 public:
   /// Starts `argv[0]` with `argv[1..]`, the current environment plus `env` (an empty value

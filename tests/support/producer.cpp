@@ -10,13 +10,6 @@
 
 namespace scpipe::test {
 
-std::string unique_endpoint() {
-  static std::atomic<int> n{0};
-  auto path = std::filesystem::temp_directory_path()
-              / ("scpipe-test-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".sock");
-  return "ipc://" + path.string();
-}
-
 producer::producer(const std::string& endpoint) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 64); // a flooding test keeps its own memory small too

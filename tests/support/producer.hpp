@@ -3,6 +3,7 @@
 // A producer speaking protocol.md over a real ZeroMQ DEALER socket, for end-to-end tests.
 
 #include "core/event_reply.hpp"
+#include "support/process.hpp"
 
 #include <zmq.hpp>
 
@@ -12,9 +13,6 @@
 #include <vector>
 
 namespace scpipe::test {
-
-/// A unique ipc:// endpoint for one test (no TCP port to collide with a parallel test).
-std::string unique_endpoint();
 
 class producer {
 public:

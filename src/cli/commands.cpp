@@ -5,6 +5,7 @@
 #include "cli/migrate.hpp"
 #include "cli/publish.hpp"
 #include "cli/run.hpp"
+#include "cli/seed.hpp"
 #include "core/conninfo.hpp"
 #include "core/log.hpp"
 
@@ -166,24 +167,33 @@ const std::vector<command>& commands() {
        "                    files and --batch (e.g. after a crash or SIGINT) sends the same ids,\n"
        "                    which the service answers 'duplicate' where it committed them\n"
        "                    already: nothing is written twice.\n"
+       "  --allow-rejected  exit 0 even when events were rejected (they are still reported)\n"
        "A syntax error names the file and line; nothing more is sent (messages sent before it\n"
        "stay sent), the replies in flight are awaited. SIGINT or SIGTERM stops at once and\n"
        "reports the messages not yet answered. Exit 0 only when every message was answered and\n"
        "no event was rejected; 1 otherwise (rejections, failures, a bad file, an interrupt).\n",
-       {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix="},
+       {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix=",
+        "--allow-rejected"},
        1,
        -1,
        publish_command,
        ""},
       {"seed",
-       "",
+       "[--dir=DIR]",
        "the seed job: migrate, load seed/ users and CRM, ETL, publish seed/ events",
-       "",
-       {},
+       "Runs the example data of seed/ (or --dir=DIR) through the whole pipeline: applies the\n"
+       "migrations; loads the first user export (users.json) and CRM export (crm.csv), runs the\n"
+       "user ETL; loads the later exports (users-later.ndjson, crm-later.csv: some users change\n"
+       "company or licence), runs the ETL again; then publishes events.json and events.csv to the\n"
+       "running service at broker.endpoint (start `scpipe run` first). User exports are loaded\n"
+       "only into an empty staging table, and events carry fixed ids, so running it again writes\n"
+       "nothing twice. A few seed events are wrong on purpose: their rejections are reported.\n"
+       "Exit 0 when every step succeeded.\n",
+       {"--dir="},
        0,
        0,
-       nullptr,
-       "the main-job issue"},
+       seed_command,
+       ""},
       {"report",
        "",
        "the analysts' first-week-login report (HTML with SVG charts, plus CSV)",

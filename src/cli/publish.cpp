@@ -420,7 +420,9 @@ int publish_command(const invocation& inv) {
                {"duplicate_messages", summary.duplicate_messages},
                {"resent", summary.resends},
                {"failed_messages", summary.failed_messages}});
-    return summary.clean() && !input_failed && !interrupted ? exit_success : exit_failure;
+    bool rejections_ok = summary.rejected_events == 0 || inv.has("--allow-rejected");
+    bool answered = summary.failed_messages == 0;
+    return answered && rejections_ok && !input_failed && !interrupted ? exit_success : exit_failure;
   } catch (const input_error& e) {
     std::cerr << "scpipe publish: " << e.what() << "; nothing was sent\n";
   } catch (const std::exception& e) {

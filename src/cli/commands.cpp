@@ -4,6 +4,7 @@
 #include "cli/load.hpp"
 #include "cli/migrate.hpp"
 #include "cli/publish.hpp"
+#include "cli/report.hpp"
 #include "cli/run.hpp"
 #include "cli/seed.hpp"
 #include "core/conninfo.hpp"
@@ -195,14 +196,18 @@ const std::vector<command>& commands() {
        seed_command,
        ""},
       {"report",
-       "",
+       "[--out=DIR]",
        "the analysts' first-week-login report (HTML with SVG charts, plus CSV)",
-       "",
-       {},
+       "Answers \"do users who bought a licence log in more in their first week?\" from the view\n"
+       "sc.first_week_logins: per active value (licence, none, unknown) a bar chart of users by\n"
+       "their number of logins in the week after signup, with the users and the mean. Writes\n"
+       "DIR/first_week_logins.html (self-contained: open it in a browser) and\n"
+       "DIR/first_week_logins.csv (active,first_week_logins,users). DIR defaults to report/.\n",
+       {"--out="},
        0,
        0,
-       nullptr,
-       "the main-job issue"},
+       report_command,
+       ""},
   };
   return all;
 }

@@ -59,12 +59,6 @@ TEST(cli, unknown_command_and_option_exit_2_naming_them) {
   EXPECT_EQ(args.code, 2);
 }
 
-TEST(cli, command_not_yet_implemented_says_so_and_exits_1) {
-  auto r = run({SCPIPE_BINARY, "report"});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("scpipe report: not implemented yet"), std::string::npos) << r.err;
-}
-
 TEST(cli, bad_configuration_file_exits_2_naming_file_line_and_key) {
   auto path = write_temp("[supervisor]\nmax_restarts = -3\n");
   auto r = run({SCPIPE_BINARY, "migrate", "--config", path});

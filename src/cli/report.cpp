@@ -1,0 +1,89 @@
+#include "cli/report.hpp"
+
+#include "core/log.hpp"
+#include "core/report.hpp"
+#include "db/connection.hpp"
+
+#include <pqxx/except>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace scpipe::cli {
+
+namespace {
+
+/// The report's numbers, from the view analysts query themselves.
+std::vector<login_bin> read_bins(const database_config& database) {
+  db::connection conn{database, "scpipe report"};
+  pqxx::nontransaction tx{conn.get()};
+  std::vector<login_bin> out;
+  for (const auto& row : tx.exec("select active, first_week_logins, count(*) "
+                                 "from sc.first_week_logins group by 1, 2 order by 1 desc, 2")) {
+    login_bin b;
+    if (!row[0].is_null())
+      b.active = row[0].as<bool>();
+    b.logins = row[1].as<int64_t>();
+    b.users = row[2].as<int64_t>();
+    out.push_back(b);
+  }
+  return out;
+}
+
+std::string now_utc() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+bool write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out{path, std::ios::binary};
+  out << text;
+  out.close();
+  if (!out) {
+    std::cerr << "scpipe report: " << path.string() << ": cannot write\n";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+int report_command(const invocation& inv) {
+  std::filesystem::path dir = inv.value("--out").value_or("report");
+  std::vector<login_bin> bins;
+  try {
+    bins = read_bins(inv.cfg.database);
+  } catch (const db::connect_error& e) {
+    std::cerr << "scpipe report: " << e.what() << '\n';
+    return exit_failure;
+  } catch (const pqxx::sql_error& e) {
+    std::cerr << "scpipe report: " << db::one_line(e.what());
+    if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
+      std::cerr << " (" << hint << ")";
+    std::cerr << '\n';
+    return exit_failure;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    std::cerr << "scpipe report: " << dir.string() << ": " << ec.message() << '\n';
+    return exit_failure;
+  }
+  auto html = dir / "first_week_logins.html";
+  auto csv = dir / "first_week_logins.csv";
+  if (!write_file(html, report_html(bins, now_utc())) || !write_file(csv, report_csv(bins)))
+    return exit_failure;
+  std::cout << "report: " << html.string() << "\nnumbers: " << csv.string() << '\n';
+  return exit_success;
+}
+
+} // namespace scpipe::cli

@@ -4,6 +4,7 @@
 #include "cli/load.hpp"
 #include "cli/migrate.hpp"
 #include "cli/publish.hpp"
+#include "cli/replay.hpp"
 #include "cli/report.hpp"
 #include "cli/run.hpp"
 #include "cli/seed.hpp"
@@ -194,6 +195,21 @@ const std::vector<command>& commands() {
        0,
        0,
        seed_command,
+       ""},
+      {"replay-rejected",
+       "[--message=ID] [--dry-run]",
+       "writes dead-lettered events that are valid by now, once",
+       "Once the cause of rejected events is fixed (a constraint dropped, an upstream field\n"
+       "corrected in the dead-letter row, a rule relaxed), validates every row of\n"
+       "scpipe.rejected_event not yet replayed again with the service's rules and, in one\n"
+       "transaction, writes the events valid now to sc.sc_user_event and marks their rows\n"
+       "replayed (replayed_at): a second replay writes nothing twice. Rows still refused keep the\n"
+       "reason in replay_note. --message=ID replays one message's rows only; --dry-run reports\n"
+       "what would happen and changes nothing.\n",
+       {"--message=", "--dry-run"},
+       0,
+       0,
+       replay_rejected_command,
        ""},
       {"report",
        "[--out=DIR]",

@@ -1,5 +1,6 @@
 #include "db/event_writer.hpp"
 
+#include "core/hex.hpp"
 #include "core/sqlstate.hpp"
 #include "core/utf8.hpp"
 #include "db/connection.hpp"
@@ -31,17 +32,6 @@ constexpr std::string_view dead_letter_table = "scpipe.rejected_event";
 constexpr std::string_view dead_letter_columns =
     "message_id, event_index, reason, raw_event, raw_bytes, received_at";
 
-std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
 /// A PostgreSQL array literal of plain tokens (hex strings, numbers: nothing to quote).
 template <class Range, class F> std::string array_literal(const Range& items, F&& token) {
   std::string out = "{";
@@ -51,21 +41,6 @@ template <class Range, class F> std::string array_literal(const Range& items, F&
     out += token(item);
   }
   return out + "}";
-}
-
-/// Sends COPY text (pieces of complete lines) to `table` in one COPY.
-void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
-               const std::vector<std::string_view>& texts) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  const std::string column_list{columns};
-  pqxx::tablewriter writer{tx, std::string{table}, &column_list, &column_list + 1};
-  // write_raw_line appends the newline each piece already ends with: hand it over without.
-  for (auto text : texts)
-    if (!text.empty())
-      writer.write_raw_line(std::string{text.substr(0, text.size() - 1)});
-  writer.complete();
-#pragma GCC diagnostic pop
 }
 
 /// One accepted row of a message, for isolating refused rows.
@@ -117,7 +92,11 @@ std::string event_of_line(std::string_view line) {
   };
   if (f[1] != "\\N")
     text("platform", f[1]);
-  text("event_time", f[2]);
+  // Back to the ISO form the validator reads: "2019-05-13 03:11:04+00:00" → "...T03:11:04...".
+  std::string time{f[2]};
+  if (time.size() > 10 && time[10] == ' ')
+    time[10] = 'T';
+  text("event_time", time);
   text("event_type", f[3]);
   out += ",\"first_event\":" + std::string{f[4].starts_with("t") ? "true" : "false"} + "}";
   return out;
@@ -158,7 +137,7 @@ std::string timestamp_of(int64_t us) {
 }
 
 void append_dead_letter(std::string& out, const batch_message& m, const event_rejection& r) {
-  out += "\\\\x" + hex(m.id) + "\t" + std::to_string(r.index) + "\t";
+  out += "\\\\x" + to_hex(m.id) + "\t" + std::to_string(r.index) + "\t";
   append_copy_text(out, r.reason);
   out += '\t';
   bool text =
@@ -169,13 +148,27 @@ void append_dead_letter(std::string& out, const batch_message& m, const event_re
     out += "\\N";
   out += '\t';
   if (!text && !r.raw.empty())
-    out += "\\\\x" + hex(r.raw);
+    out += "\\\\x" + to_hex(r.raw);
   else
     out += "\\N";
   out += "\t" + timestamp_of(m.received_at_us) + "\n";
 }
 
 } // namespace
+
+void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
+               const std::vector<std::string_view>& texts) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const std::string column_list{columns};
+  pqxx::tablewriter writer{tx, std::string{table}, &column_list, &column_list + 1};
+  // write_raw_line appends the newline each piece already ends with: hand it over without.
+  for (auto text : texts)
+    if (!text.empty())
+      writer.write_raw_line(std::string{text.substr(0, text.size() - 1)});
+  writer.complete();
+#pragma GCC diagnostic pop
+}
 
 std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
                                                const write_options& options, bool maybe_committed) {
@@ -190,7 +183,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   for (size_t i = 0; i < batch.messages.size(); ++i)
     if (first_of.emplace(batch.messages[i].id, i).second)
       owners.push_back(i);
-  auto ids = array_literal(owners, [&](size_t i) { return hex(batch.messages[i].id); });
+  auto ids = array_literal(owners, [&](size_t i) { return to_hex(batch.messages[i].id); });
   auto accepted = array_literal(
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.accepted); });
   auto rejected = array_literal(
@@ -218,7 +211,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   for (size_t i = 0; i < batch.messages.size(); ++i) {
     const auto& m = batch.messages[i];
     out[i].seq = m.seq;
-    fresh[i] = first_of[m.id] == i && inserted.count(hex(m.id)) > 0;
+    fresh[i] = first_of[m.id] == i && inserted.count(to_hex(m.id)) > 0;
     if (!fresh[i])
       continue;
     out[i].accepted = m.content.accepted;
@@ -262,7 +255,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
               [](const auto& a, const auto& b) { return a.index < b.index; });
     tx.exec_params("update scpipe.event_ledger set accepted = $2, rejected = $3 "
                    "where message_id = decode($1, 'hex')",
-                   hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
+                   to_hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
   }
 
   // -- dead letters --------------------------------------------------------------------------
@@ -283,7 +276,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
       o.status = status_for(o.accepted, o.rejected);
       continue;
     }
-    auto found = earlier.find(hex(batch.messages[i].id));
+    auto found = earlier.find(to_hex(batch.messages[i].id));
     if (found == earlier.end()) {
       // The same id earlier in this very batch: answered with that message's counts.
       const auto& first = out[first_of[batch.messages[i].id]];

@@ -4,10 +4,12 @@
 #include "core/event_reply.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scpipe::db {
@@ -48,6 +50,10 @@ struct message_outcome {
 std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
                                                const write_options& options,
                                                bool maybe_committed = false);
+
+/// Sends COPY text (pieces made of complete lines) to `table` (`columns`) in one COPY.
+void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
+               const std::vector<std::string_view>& texts);
 
 /// Deletes ledger rows older than `days` days; returns how many.
 uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days);

@@ -530,3 +530,35 @@ TEST_F(event_stream, a_flood_of_bad_events_costs_a_bounded_number_of_dead_letter
             1);
   EXPECT_EQ(db.scalar("select rejected from scpipe.event_ledger"), "200000");
 }
+
+TEST_F(event_stream, replay_rejected_writes_what_is_valid_now_exactly_once) {
+  db.scalar("alter table sc.sc_user_event add constraint no_poison check (event_type <> 'poison')");
+  running_service s{db};
+  producer p{s.endpoint};
+  auto mixed = p.request(
+      "m", R"([{"user_id": 1, "event_type": "login", "event_time": "2019-05-13T03:11:04Z"},
+               {"user_id": 2, "event_type": "poison", "event_time": "2019-05-13T03:11:04Z"}])");
+  EXPECT_EQ(mixed.body.status, reply_status::partial) << mixed.text;
+  EXPECT_EQ(p.request("junk", "not json").body.status, reply_status::rejected);
+  db.scalar("alter table sc.sc_user_event drop constraint no_poison"); // the cause is fixed
+
+  auto dry = run({SCPIPE_BINARY, "replay-rejected", "--dry-run"}, s.env);
+  EXPECT_EQ(dry.code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("dry run, nothing changed: examined 2 dead letters: 1 replayed"),
+            std::string::npos)
+      << dry.out;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 1);
+
+  auto r = run({SCPIPE_BINARY, "replay-rejected"}, s.env);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 replayed (1 events written), 1 still refused"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event where event_type = 'poison'"), 1);
+  EXPECT_EQ(db.scalar("select replay_note from scpipe.rejected_event where event_index = -1")
+                .rfind("still refused: payload is not JSON", 0),
+            0u);
+
+  auto again = run({SCPIPE_BINARY, "replay-rejected"}, s.env);
+  EXPECT_NE(again.out.find("examined 1 dead letters: 0 replayed"), std::string::npos) << again.out;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 2);
+}

@@ -43,9 +43,8 @@ const stream_metrics& stream_metrics::get() {
 
 metrics::counter& stream_metrics::replies(reply_status status) const {
   static const auto by_status = [] {
-    std::array<metrics::counter*, 5> out{};
-    for (auto s : {reply_status::ok, reply_status::partial, reply_status::rejected,
-                   reply_status::duplicate, reply_status::retry})
+    std::array<metrics::counter*, std::size(all_reply_statuses)> out{};
+    for (auto s : all_reply_statuses)
       out.at(static_cast<size_t>(s)) =
           &metrics::global().get_counter("scpipe_broker_replies_total", "Replies sent, by status.",
                                          {{"status", std::string{to_string(s)}}});

@@ -58,15 +58,4 @@ std::optional<batch_builder::clock::time_point> batch_builder::due() const {
   return open_since_ + linger_;
 }
 
-std::vector<batch_message> batch_builder::drain() {
-  close_open();
-  std::vector<batch_message> out;
-  for (auto& b : ready_)
-    for (auto& m : b.messages)
-      out.push_back(std::move(m));
-  ready_.clear();
-  messages_ = 0;
-  return out;
-}
-
 } // namespace scpipe

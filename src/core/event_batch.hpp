@@ -65,9 +65,6 @@ public:
     return messages_;
   }
 
-  /// Takes every message held (open and queued), e.g. to answer them at shutdown.
-  std::vector<batch_message> drain();
-
 private:
   void close_open();
 

@@ -10,12 +10,6 @@ namespace scpipe {
 
 namespace json = boost::json;
 
-namespace {
-constexpr reply_status all_statuses[] = {reply_status::ok, reply_status::partial,
-                                         reply_status::rejected, reply_status::duplicate,
-                                         reply_status::retry};
-}
-
 std::string_view to_string(reply_status s) {
   switch (s) {
   case reply_status::ok:
@@ -62,9 +56,9 @@ std::optional<parsed_reply> parse_reply(std::string_view body) {
   const auto* status = obj->if_contains("status");
   if (!status || !status->is_string())
     return std::nullopt;
-  auto it = std::find_if(std::begin(all_statuses), std::end(all_statuses),
+  auto it = std::find_if(std::begin(all_reply_statuses), std::end(all_reply_statuses),
                          [&](reply_status s) { return to_string(s) == status->get_string(); });
-  if (it == std::end(all_statuses))
+  if (it == std::end(all_reply_statuses))
     return std::nullopt;
   out.status = *it;
   auto count = [&](std::string_view key, uint64_t& into) {

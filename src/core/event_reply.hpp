@@ -13,6 +13,11 @@ namespace scpipe {
 /// The status of a reply (protocol.md).
 enum class reply_status { ok, partial, rejected, duplicate, retry };
 
+/// Every status, in the order of protocol.md's table.
+inline constexpr reply_status all_reply_statuses[] = {reply_status::ok, reply_status::partial,
+                                                      reply_status::rejected,
+                                                      reply_status::duplicate, reply_status::retry};
+
 /// The protocol's name of `s`, e.g. "partial".
 std::string_view to_string(reply_status s);
 

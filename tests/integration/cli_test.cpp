@@ -17,14 +17,6 @@ namespace {
 const std::vector<std::string> contract_commands = {"run", "migrate", "load-users", "load-crm",
                                                     "etl", "publish", "seed",       "report"};
 
-std::string write_temp(const std::string& text) {
-  std::string path = "/tmp/scpipe-cli-test-XXXXXX.toml";
-  int fd = mkstemps(path.data(), 5);
-  std::ofstream{path} << text;
-  close(fd);
-  return path;
-}
-
 } // namespace
 
 TEST(cli, help_lists_every_command_of_the_contract) {
@@ -60,13 +52,13 @@ TEST(cli, unknown_command_and_option_exit_2_naming_them) {
 }
 
 TEST(cli, bad_configuration_file_exits_2_naming_file_line_and_key) {
-  auto path = write_temp("[supervisor]\nmax_restarts = -3\n");
+  test::scratch_files files;
+  auto path = files.write("scpipe.toml", "[supervisor]\nmax_restarts = -3\n");
   auto r = run({SCPIPE_BINARY, "migrate", "--config", path});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(path + ":2: supervisor.max_restarts: must be in [0, 10000], got -3"),
             std::string::npos)
       << r.err;
-  std::remove(path.c_str());
 }
 
 TEST(cli, missing_explicit_configuration_file_exits_2) {

@@ -470,24 +470,14 @@ TEST_F(event_stream, sigterm_while_the_database_blocks_answers_retry_after_the_d
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 0);
 }
 
-namespace {
-
-std::string write_file(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path()
-              / ("scpipe-test-" + std::to_string(getpid()) + "-" + name);
-  std::ofstream{path, std::ios::binary} << text;
-  return path.string();
-}
-
-} // namespace
-
 TEST_F(event_stream, scpipe_publish_sends_csv_and_json_files_to_the_service) {
   running_service s{db, {{"SCPIPE_ETL_TIMEZONE", "Australia/Sydney"}}};
   std::string csv = "user_id,platform,event_time,event_type,first_event\n";
   for (int i = 1; i <= 2500; ++i)
     csv += std::to_string(i) + ",\"web, desktop\",5/13/2019 3:11:04,login,FALSE\n";
-  auto csv_path = write_file("events.csv", csv);
-  auto json_path = write_file("events.json", events_payload(1500, 10001));
+  scratch_files files;
+  auto csv_path = files.write("events.csv", csv);
+  auto json_path = files.write("events.json", events_payload(1500, 10001));
   std::map<std::string, std::string> env = s.env;
   auto r =
       run({SCPIPE_BINARY, "publish", "--batch=700", "--id-prefix=e2e", csv_path, json_path}, env);
@@ -503,7 +493,7 @@ TEST_F(event_stream, scpipe_publish_sends_csv_and_json_files_to_the_service) {
   EXPECT_EQ(again.code, 0) << again.out << again.err;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4000);
   // A bad event: exit 1, the reason in the summary, the rest committed.
-  auto bad_path = write_file(
+  auto bad_path = files.write(
       "bad.json", R"([{"user_id": "x", "event_type": "login", "event_time": "2019-05-13T03:11:04Z"},
     {"user_id": 5, "event_type": "login", "event_time": "2019-05-13T03:11:04Z"}])");
   auto bad = run({SCPIPE_BINARY, "publish", bad_path}, env);
@@ -512,9 +502,6 @@ TEST_F(event_stream, scpipe_publish_sends_csv_and_json_files_to_the_service) {
             std::string::npos)
       << bad.out << bad.err;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4001);
-  std::filesystem::remove(csv_path);
-  std::filesystem::remove(json_path);
-  std::filesystem::remove(bad_path);
 }
 
 TEST_F(event_stream, a_flood_of_bad_events_costs_a_bounded_number_of_dead_letter_rows) {

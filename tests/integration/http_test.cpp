@@ -106,11 +106,10 @@ TEST(http_endpoint, metrics_count_the_events_and_pass_promtool) {
     EXPECT_NE(metrics.body.find(std::string{line} + "\n"), std::string::npos)
         << line << " missing in\n"
         << metrics.body;
-  auto path = std::filesystem::temp_directory_path() / ("scpipe-metrics-" + std::to_string(port));
-  std::ofstream{path} << metrics.body;
-  auto check = run({"/bin/sh", "-c", tool + " check metrics < " + path.string()});
+  scratch_files files;
+  auto path = files.write("metrics.txt", metrics.body);
+  auto check = run({"/bin/sh", "-c", tool + " check metrics < " + path});
   EXPECT_EQ(check.code, 0) << check.out << check.err;
-  std::filesystem::remove(path);
   svc.signal(SIGTERM);
   EXPECT_EQ(svc.wait(20s), 0) << svc.err();
 }

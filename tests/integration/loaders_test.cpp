@@ -20,16 +20,8 @@ protected:
     db.migrate();
   }
 
-  void TearDown() override {
-    for (const auto& f : files_)
-      std::remove(f.c_str());
-  }
-
   std::string write(const std::string& name, const std::string& text) {
-    auto path = "/tmp/scpipe-loaders-" + std::to_string(getpid()) + "-" + name;
-    std::ofstream{path, std::ios::binary} << text;
-    files_.push_back(path);
-    return path;
+    return files_.write(name, text);
   }
 
   test::run_result scpipe(std::vector<std::string> args) {
@@ -42,7 +34,7 @@ protected:
   }
 
   test::test_database db;
-  std::vector<std::string> files_;
+  test::scratch_files files_;
 };
 
 } // namespace

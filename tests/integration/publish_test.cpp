@@ -137,16 +137,8 @@ private:
 
 class publish : public ::testing::Test {
 protected:
-  void TearDown() override {
-    for (const auto& f : files_)
-      std::remove(f.c_str());
-  }
-
   std::string write(const std::string& name, const std::string& text) {
-    auto path = "/tmp/scpipe-publish-" + std::to_string(getpid()) + "-" + name;
-    std::ofstream{path, std::ios::binary} << text;
-    files_.push_back(path);
-    return path;
+    return files_.write(name, text);
   }
 
   /// NDJSON with `n` events, user_id 1..n.
@@ -170,7 +162,7 @@ protected:
   }
 
   std::map<std::string, std::string> env_;
-  std::vector<std::string> files_;
+  test::scratch_files files_;
 };
 
 std::string clean_summary(size_t events, size_t messages) {

@@ -17,13 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in{p, std::ios::binary};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// 30 users with a spread of first-week logins; licence holders log in more.
 void fill(const test_database& db) {
   auto conn = db.connect();
@@ -54,7 +47,7 @@ TEST(report, html_and_csv_hold_the_numbers_of_the_view_and_render_in_chromium) {
                               "desc, first_week_logins) || E'\\n' from (select active, "
                               "first_week_logins, count(*) n from sc.first_week_logins group by "
                               "1, 2) t");
-  EXPECT_EQ(read(out / "first_week_logins.csv"), expected);
+  EXPECT_EQ(read_file(out / "first_week_logins.csv"), expected);
 
   // Chromium's DOM of the rendered page has one bar per bin with the same numbers.
   auto page = "file://" + (out / "first_week_logins.html").string();

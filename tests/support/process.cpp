@@ -32,18 +32,38 @@ std::string temp_file(const char* tag) {
   return path;
 }
 
-std::string slurp(const std::string& path) {
+int decode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+} // namespace
+
+std::string read_file(const std::string& path) {
   std::ifstream in{path, std::ios::binary};
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-int decode(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+scratch_files::~scratch_files() {
+  for (const auto& p : paths_)
+    std::remove(p.c_str());
 }
 
-} // namespace
+std::string scratch_files::write(const std::string& name, const std::string& text) {
+  static std::atomic<int> n{0};
+  auto path =
+      (std::filesystem::temp_directory_path()
+       / ("scpipe-test-" + std::to_string(getpid()) + "-" + std::to_string(++n) + "-" + name))
+          .string();
+  std::ofstream out{path, std::ios::binary};
+  out << text;
+  out.close();
+  if (!out)
+    throw std::runtime_error{path + ": cannot write"};
+  paths_.push_back(path);
+  return path;
+}
 
 std::string unique_endpoint() {
   static std::atomic<int> n{0};
@@ -153,11 +173,11 @@ bool process::wait_for_stderr(const std::string& text, std::chrono::milliseconds
 }
 
 std::string process::out() const {
-  return slurp(out_path_);
+  return read_file(out_path_);
 }
 
 std::string process::err() const {
-  return slurp(err_path_);
+  return read_file(err_path_);
 }
 
 run_result run(std::vector<std::string> argv, std::map<std::string, std::string> env,

@@ -18,6 +18,25 @@ std::string unique_endpoint();
 /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
 int free_tcp_port();
 
+/// Files a test writes for the binary to read, removed when the test ends.
+class scratch_files {
+public:
+  scratch_files() = default;
+  ~scratch_files();
+  scratch_files(const scratch_files&) = delete;
+  scratch_files& operator=(const scratch_files&) = delete;
+
+  /// Writes `text` to a new file whose name ends in `name` (its extension counts, e.g.
+  /// ".csv"); returns the path.
+  std::string write(const std::string& name, const std::string& text);
+
+private:
+  std::vector<std::string> paths_;
+};
+
+/// A file's whole content.
+std::string read_file(const std::string& path);
+
 /// Every process gets its own broker endpoint and HTTP port unless `env` names them.
 class process {
 public:

@@ -93,7 +93,11 @@ TEST(batch_builder, due_says_when_the_open_batch_has_lingered) {
   b.add(message(1, 1), t);
   b.add(message(2, 1), t + 3ms);
   EXPECT_EQ(b.due(), t + 5ms);
-  EXPECT_EQ(b.drain().size(), 2u);
+  EXPECT_EQ(b.messages(), 2u);
+  EXPECT_FALSE(b.take(t + 4ms)) << "not due yet";
+  auto batch = b.take(t + 5ms);
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->messages.size(), 2u);
   EXPECT_EQ(b.messages(), 0u);
 }
 

@@ -193,10 +193,24 @@ std::optional<std::string> append_event(const json::value& v, std::string& rows)
   return std::nullopt;
 }
 
+/// Arrays and objects nested deeper than this are refused (events are flat; the parser's
+/// recursion and memory stay bounded whatever a producer sends).
+constexpr size_t max_json_depth = 32;
+
 json::parse_options parse_options() {
   json::parse_options opt;
-  opt.max_depth = 32;
+  opt.max_depth = max_json_depth;
   return opt;
+}
+
+/// Why `text` is refused by the parser, in words a producer can act on.
+std::string parse_problem(const json::error_code& ec, std::string_view text) {
+  if (ec == json::error::too_deep)
+    return "nested deeper than " + std::to_string(max_json_depth) + " levels";
+  if (auto bad = utf8_invalid_offset(text))
+    return (text[*bad] == '\0' ? "a NUL byte at offset " : "invalid UTF-8 at offset ")
+           + std::to_string(*bad);
+  return ec.message();
 }
 
 /// The texts of the top-level elements of a JSON array already known to be valid.
@@ -275,7 +289,7 @@ size_t decode_ndjson(std::string_view payload, decoded_payload& out) {
     auto v = json::parse(line, ec, &mr, parse_options());
     std::optional<std::string> problem;
     if (ec) {
-      problem = "invalid JSON (" + ec.message() + ")";
+      problem = "invalid JSON (" + parse_problem(ec, line) + ")";
     } else {
       ++json_lines;
       problem = append_event(v, out.rows);
@@ -334,7 +348,7 @@ decoded_payload decode_payload(std::string_view payload) {
   if (ec) {
     // Not one JSON value: NDJSON, one event per line, when at least one line is JSON (a bad
     // line is then that event's rejection); otherwise the payload is refused as a whole.
-    auto whole = "payload is not JSON (" + ec.message() + ")";
+    auto whole = "payload is not JSON (" + parse_problem(ec, payload) + ")";
     if (payload.find('\n') == std::string_view::npos || decode_ndjson(payload, out) == 0)
       return reject_payload(std::move(whole), std::string{payload});
   } else if (auto* array = root.if_array()) {

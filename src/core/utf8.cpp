@@ -4,7 +4,15 @@
 
 namespace scpipe {
 
-std::optional<size_t> utf8_length(std::string_view text) {
+namespace {
+
+/// Counts the code points of `text`; at the first byte that does not start a valid sequence
+/// (or is NUL), stores its offset in `bad` and returns nothing.
+std::optional<size_t> scan(std::string_view text, size_t& bad) {
+  auto fail = [&bad](size_t at) {
+    bad = at;
+    return std::nullopt;
+  };
   size_t count = 0;
   size_t i = 0;
   const auto n = text.size();
@@ -12,7 +20,7 @@ std::optional<size_t> utf8_length(std::string_view text) {
     auto c = static_cast<uint8_t>(text[i]);
     if (c < 0x80) {
       if (c == 0)
-        return std::nullopt; // PostgreSQL text cannot hold NUL
+        return fail(i); // PostgreSQL text cannot hold NUL
       ++i;
       ++count;
       continue;
@@ -29,23 +37,35 @@ std::optional<size_t> utf8_length(std::string_view text) {
       len = 4;
       cp = c & 0x07;
     } else {
-      return std::nullopt;
+      return fail(i);
     }
     if (i + len > n)
-      return std::nullopt;
+      return fail(i);
     for (size_t k = 1; k < len; ++k) {
       auto cc = static_cast<uint8_t>(text[i + k]);
       if ((cc & 0xC0) != 0x80)
-        return std::nullopt;
+        return fail(i);
       cp = (cp << 6) | (cc & 0x3F);
     }
     static constexpr uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return std::nullopt;
+      return fail(i);
     i += len;
     ++count;
   }
   return count;
+}
+
+} // namespace
+
+std::optional<size_t> utf8_length(std::string_view text) {
+  size_t bad = 0;
+  return scan(text, bad);
+}
+
+std::optional<size_t> utf8_invalid_offset(std::string_view text) {
+  size_t bad = 0;
+  return scan(text, bad) ? std::nullopt : std::optional<size_t>{bad};
 }
 
 std::string_view bom_skipper::next(std::string_view chunk) {

@@ -11,6 +11,10 @@ namespace scpipe {
 /// (overlong forms, surrogates and code points above U+10FFFF are invalid, as in PostgreSQL).
 std::optional<size_t> utf8_length(std::string_view text);
 
+/// The offset of the first byte of `text` that is not valid UTF-8 as utf8_length() judges it
+/// (NUL included); nothing when the whole text is valid.
+std::optional<size_t> utf8_invalid_offset(std::string_view text);
+
 /// Removes a UTF-8 byte-order mark from the start of a stream that arrives in chunks of any
 /// size (a mark split over two chunks included).
 class bom_skipper {

@@ -3,6 +3,7 @@
 
 #include "support/database.hpp"
 #include "support/process.hpp"
+#include "core/hex.hpp"
 #include "support/producer.hpp"
 
 #include <gtest/gtest.h>
@@ -203,6 +204,50 @@ TEST_F(event_stream, payload_over_the_limit_is_rejected_and_recorded) {
       << r.text;
   EXPECT_EQ(count("select count(*) from scpipe.rejected_event where message_id = 'big'::bytea"), 1);
   EXPECT_EQ(p.request("small", events_payload(1)).body.status, reply_status::ok);
+}
+
+TEST_F(event_stream, hostile_payloads_get_their_reason_are_kept_verbatim_and_harm_nothing) {
+  running_service s{db};
+  producer p{s.endpoint};
+  auto event = [](const std::string& type) {
+    return R"({"user_id": 1, "event_type": ")" + type + R"(", "event_time": "2019-01-01T00:00:00"})";
+  };
+  std::string raw_nul = event("log");
+  raw_nul.insert(raw_nul.find("log") + 3, 1, '\0');
+  struct hostile {
+    std::string id, payload, reason;
+  };
+  std::vector<hostile> cases{
+      {"deep", std::string(200000, '[') + std::string(200000, ']'),
+       "payload is not JSON (nested deeper than 32 levels)"},
+      {"huge-string", event(std::string(8 << 20, 'x')),
+       "event_type: 8388608 characters, more than 50"},
+      {"escaped-nul", event("log\\u0000in"),
+       "event_type: contains a NUL character (\\u0000), which text cannot hold"},
+      {"raw-nul", raw_nul, "payload is not JSON (a NUL byte at offset 33)"},
+      {"bad-utf8", event("caf\xC3\x28"), "payload is not JSON (invalid UTF-8 at offset 33)"},
+  };
+  for (const auto& c : cases) {
+    auto r = p.request(c.id, c.payload, 60s);
+    EXPECT_EQ(r.body.status, reply_status::rejected) << c.id << ": " << r.text.substr(0, 300);
+    ASSERT_EQ(r.body.errors.size(), 1u) << c.id;
+    EXPECT_EQ(r.body.errors[0].reason, c.reason) << c.id;
+    // Dead-lettered byte for byte: as text when it is text, else as bytes.
+    EXPECT_EQ(db.scalar("select encode(coalesce(convert_to(raw_event, 'UTF8'), raw_bytes), 'hex') "
+                        "from scpipe.rejected_event where message_id = '"
+                        + c.id + "'::bytea"),
+              to_hex(c.payload))
+        << c.id;
+  }
+  // COPY's NULL marker (\N) and end marker (\.), quotes, a statement: all stored as sent.
+  auto ok = p.request("nasty", R"({"user_id": 5, "event_type": "x'); DROP TABLE sc.sc_user_event; --\\N\"", )"
+                               R"("platform": "\\.", "event_time": "2019-01-01T00:00:00"})");
+  EXPECT_EQ(ok.body.status, reply_status::ok) << ok.text;
+  EXPECT_EQ(db.scalar("select event_type || '|' || platform from sc.sc_user_event where user_id = 5"),
+            R"(x'); DROP TABLE sc.sc_user_event; --\N"|\.)");
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 1);
+  EXPECT_EQ(p.request("after", events_payload(3)).body.status, reply_status::ok);
+  EXPECT_FALSE(s.svc->wait(0ms).has_value()) << "the service is still running";
 }
 
 TEST_F(event_stream, times_without_a_zone_are_read_in_etl_timezone) {

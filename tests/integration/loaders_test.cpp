@@ -74,6 +74,46 @@ TEST_F(loaders, syntax_error_names_file_line_and_record_and_loads_nothing_of_tha
       << "the good file before it stays loaded, nothing of the bad one";
 }
 
+TEST_F(loaders, hostile_documents_are_refused_clearly_or_kept_verbatim_for_the_etl_to_judge) {
+  // Nesting past the limit, a raw NUL byte: the file is refused, naming file, line and record.
+  auto deep = write("deep.json", R"([{"user_id": 1, "x": )" + std::string(100, '[')
+                                     + std::string(100, ']') + "}]");
+  auto r = scpipe({"load-users", deep});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(deep + ":1: record 1: invalid JSON (too deep)"), std::string::npos) << r.err;
+  std::string nul = R"([{"user_id": 2, "user_email": "a)";
+  nul += '\0';
+  nul += R"(b"}])";
+  auto raw_nul = write("nul.json", nul);
+  r = scpipe({"load-users", raw_nul});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(raw_nul + ":1: record 1: invalid JSON"), std::string::npos) << r.err;
+  EXPECT_EQ(one("select count(*) from staging.sc_user_document"), "0");
+
+  // Valid JSON: SQL text, a \u0000 escape jsonb cannot hold, a 1 MiB string. Staged exactly
+  // as they came; the ETL takes what fits and lists the rest with a reason.
+  std::string sql_text = R"({"user_id": 3, "user_email": "x'); drop table sc.sc_user; --\\n@x"})";
+  std::string escaped_nul = R"({"user_id": 4, "user_email": "a\u0000b@x"})";
+  std::string huge = R"({"user_id": 5, "user_email": ")" + std::string(1 << 20, 'x') + R"("})";
+  r = scpipe({"load-users", write("ok.ndjson", sql_text + "\n" + escaped_nul + "\n" + huge + "\n")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(one("select string_agg(user_document::text, '|' order by load_seq) from "
+                "staging.sc_user_document where load_seq < (select max(load_seq) from "
+                "staging.sc_user_document)"),
+            sql_text + "|" + escaped_nul);
+  EXPECT_EQ(one("select length(user_document::text) from staging.sc_user_document order by "
+                "load_seq desc limit 1"),
+            std::to_string(huge.size()));
+  r = scpipe({"etl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(one("select user_email from sc.sc_user where user_id = 3"),
+            R"(x'); drop table sc.sc_user; --\n@x)");
+  EXPECT_EQ(one("select string_agg(reason, ' | ' order by reason) from "
+                "scpipe.rejected_user_document"),
+            "document holds a value jsonb cannot store here (a \\u escape the database cannot "
+            "represent, or a number out of range) | user_email is longer than 200 characters");
+}
+
 TEST_F(loaders, missing_file_is_a_clear_error) {
   auto r = scpipe({"load-users", "/nonexistent/users.json"});
   EXPECT_EQ(r.code, 1);

@@ -149,6 +149,7 @@ TEST(event_payload, invalid_utf8_is_a_payload_rejection) {
   EXPECT_EQ(d.accepted, 0u);
   ASSERT_EQ(d.rejections.size(), 1u);
   EXPECT_EQ(d.rejections[0].index, -1);
+  EXPECT_EQ(d.rejections[0].reason, "payload is not JSON (invalid UTF-8 at offset 30)");
 }
 
 TEST(event_payload, ndjson_with_a_broken_first_line_keeps_the_good_lines) {
@@ -188,4 +189,60 @@ TEST(event_payload, a_flood_of_bad_events_keeps_a_bounded_number_of_dead_letters
   EXPECT_EQ(d.rejections.back().index, -1);
   EXPECT_EQ(d.rejections.back().raw, payload) << "the rest is kept, once, in the whole payload";
   EXPECT_EQ(d.rejections.back().reason.rfind("100000 events refused", 0), 0u);
+}
+
+// -- hostile input: each gets its own clear reason, nothing crashes ----------------------------
+
+TEST(event_payload, deeply_nested_json_is_refused_whole_with_a_reason) {
+  std::string deep(100000, '[');
+  auto d = decode_payload(deep + std::string(100000, ']'));
+  EXPECT_EQ(d.accepted, 0u);
+  ASSERT_EQ(d.rejections.size(), 1u);
+  EXPECT_EQ(d.rejections[0].index, -1);
+  EXPECT_EQ(d.rejections[0].reason, "payload is not JSON (nested deeper than 32 levels)");
+  // In NDJSON, only the line that nests too deep is refused.
+  auto good = R"({"user_id": 1, "event_type": "a", "event_time": "2019-01-01T00:00:00"})";
+  auto nested = R"({"user_id": 2, "event_type": "a", "event_time": "2019-01-01T00:00:00", "x": )"
+                + std::string(40, '[') + std::string(40, ']') + "}";
+  auto e = decode_payload(std::string{good} + "\n" + nested + "\n");
+  EXPECT_EQ(e.accepted, 1u);
+  ASSERT_EQ(e.rejections.size(), 1u);
+  EXPECT_EQ(e.rejections[0].index, 1);
+  EXPECT_EQ(e.rejections[0].reason, "invalid JSON (nested deeper than 32 levels)");
+  EXPECT_EQ(e.rejections[0].raw, nested);
+}
+
+TEST(event_payload, huge_strings_are_refused_naming_the_field_and_kept_verbatim) {
+  std::string big(4 << 20, 'x');
+  auto event = R"({"user_id": 1, "event_type": ")" + big
+               + R"(", "event_time": "2019-01-01T00:00:00"})";
+  auto d = decode_payload(event);
+  EXPECT_EQ(d.accepted, 0u);
+  ASSERT_EQ(d.rejections.size(), 1u);
+  EXPECT_EQ(d.rejections[0].reason, "event_type: 4194304 characters, more than 50");
+  EXPECT_EQ(d.rejections[0].raw, event);
+}
+
+TEST(event_payload, nul_characters_are_refused_escaped_or_raw) {
+  auto escaped = R"({"user_id": 1, "event_type": "log\u0000in", "event_time": "2019-01-01T00:00:00"})";
+  auto d = decode_payload(escaped);
+  ASSERT_EQ(d.rejections.size(), 1u);
+  EXPECT_EQ(d.rejections[0].reason,
+            "event_type: contains a NUL character (\\u0000), which text cannot hold");
+  EXPECT_EQ(d.rejections[0].raw, escaped);
+  std::string raw_nul = "{\"user_id\": 1, \"event_type\": \"log";
+  raw_nul += '\0';
+  raw_nul += "in\", \"event_time\": \"2019-01-01T00:00:00\"}";
+  auto r = decode_payload(raw_nul);
+  ASSERT_EQ(r.rejections.size(), 1u);
+  EXPECT_EQ(r.rejections[0].reason, "payload is not JSON (a NUL byte at offset 33)");
+  EXPECT_EQ(r.rejections[0].raw, raw_nul);
+}
+
+TEST(event_payload, sql_metacharacters_are_data) {
+  auto d = decode_payload(
+      R"({"user_id": 1, "event_type": "x'); DROP TABLE sc.sc_user_event; --\\\t", "platform": "a\"b", "event_time": "2019-01-01T00:00:00"})");
+  EXPECT_EQ(d.accepted, 1u);
+  // COPY text escapes only backslash, tab, newline and CR; quotes and semicolons are data.
+  EXPECT_EQ(d.rows, "1\ta\"b\t2019-01-01 00:00:00\tx'); DROP TABLE sc.sc_user_event; --\\\\\\t\tf\n");
 }

@@ -19,3 +19,11 @@ TEST(utf8, invalid_sequences_are_rejected) {
   EXPECT_FALSE(utf8_length("\xFF"));
   EXPECT_FALSE(utf8_length(std::string_view{"a\0b", 3})); // NUL: PostgreSQL text cannot hold it
 }
+
+TEST(utf8, the_first_invalid_byte_is_located) {
+  EXPECT_EQ(utf8_invalid_offset("abc\xC3\xA9"), std::nullopt);
+  EXPECT_EQ(utf8_invalid_offset("ab\xC3\x28"), 2u);
+  EXPECT_EQ(utf8_invalid_offset("\xC3\xA9\xED\xA0\x80"), 2u); // surrogate after é
+  EXPECT_EQ(utf8_invalid_offset(std::string_view{"ab\0", 3}), 2u);
+  EXPECT_EQ(utf8_invalid_offset("abc\xF0\x9F"), 3u); // truncated at the end
+}

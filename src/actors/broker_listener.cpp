@@ -2,6 +2,7 @@
 
 #include "actors/event_stream.hpp"
 #include "actors/stream_metrics.hpp"
+#include "core/curve_keys.hpp"
 #include "core/event_reply.hpp"
 #include "core/health.hpp"
 #include "core/log.hpp"
@@ -28,6 +29,10 @@ constexpr size_t max_id_bytes = 255;
 constexpr int router_receive_hwm = 4;
 /// Requests read per wake-up before replies get their turn again.
 constexpr int max_reads_per_round = 256;
+/// Where libzmq asks its context's ZAP handler whether a handshake may go on (RFC 27).
+constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
+/// A refused client is logged at most this often per address (its peer retries every 100 ms).
+constexpr auto denial_log_interval = std::chrono::seconds{60};
 
 using clock = std::chrono::steady_clock;
 
@@ -47,8 +52,12 @@ std::string inproc_name() {
 /// The poll thread and every ZeroMQ socket of the process.
 class broker_poller {
 public:
-  broker_poller(broker_config cfg, std::shared_ptr<stream_links> links, caf::actor_addr owner)
-      : cfg_{std::move(cfg)}, links_{std::move(links)}, owner_{std::move(owner)} {
+  broker_poller(broker_config cfg, std::shared_ptr<stream_links> links, caf::actor_addr owner,
+                std::shared_ptr<const curve_server_keys> curve)
+      : cfg_{std::move(cfg)},
+        links_{std::move(links)},
+        owner_{std::move(owner)},
+        curve_{std::move(curve)} {
     auto pipe = inproc_name();
     pull_.set(zmq::sockopt::rcvhwm, 0);
     pull_.bind(pipe);
@@ -65,6 +74,14 @@ public:
     // A frame far over the limit is not worth reading: ZeroMQ drops such a peer (no reply can
     // be sent). Up to 1 MiB over the limit is read and answered `rejected`.
     router_.set(zmq::sockopt::maxmsgsize, cfg_.max_message_bytes + (1 << 20));
+    if (curve_) {
+      // The ZAP handler must be bound before the first handshake: without one, libzmq lets
+      // every CURVE client in.
+      zap_.bind(zap_endpoint);
+      router_.set(zmq::sockopt::curve_server, 1);
+      router_.set(zmq::sockopt::curve_secretkey, curve_->server.secret_key);
+      router_.set(zmq::sockopt::zap_domain, "scpipe");
+    }
     router_.bind(cfg_.endpoint); // throws zmq::error_t, e.g. address in use
     service_health::global().broker_bound(true);
     thread_ = std::thread{[this] { run(); }};
@@ -191,6 +208,43 @@ private:
     caf::anon_send(batcher, std::move(m));
   }
 
+  /// Answers one ZAP request (RFC 27): 200 when the client's CURVE key is in the allow-list,
+  /// 400 otherwise. The key itself is never logged.
+  void authenticate() {
+    std::vector<zmq::message_t> request;
+    if (!zmq::recv_multipart(zap_, std::back_inserter(request), zmq::recv_flags::dontwait))
+      return;
+    // version, request id, domain, address, routing id, mechanism, credentials...
+    if (request.size() < 6)
+      return; // not ZAP: libzmq is the only peer of this socket
+    bool allowed = false;
+    if (request[5].to_string_view() == "CURVE" && request.size() == 7
+        && request[6].size() == 32) {
+      char z85[41] = {};
+      if (zmq_z85_encode(z85, request[6].data<uint8_t>(), 32))
+        allowed = curve_->allowed_clients.contains(z85);
+    }
+    auto address = request[3].to_string();
+    if (!allowed) {
+      stream_metrics::get().auth_denied.inc();
+      auto now = clock::now();
+      auto& last = denials_logged_[address];
+      if (last == clock::time_point{} || now - last >= denial_log_interval) {
+        log::warn(component, "client refused: its CURVE key is not in the allow-list",
+                  {{"address", address}, {"file", cfg_.curve_allowed_keys_file}});
+        last = now;
+      }
+    }
+    std::array<zmq::const_buffer, 6> reply{
+        zmq::str_buffer("1.0"),
+        zmq::buffer(request[1].data(), request[1].size()),
+        allowed ? zmq::str_buffer("200") : zmq::str_buffer("400"),
+        allowed ? zmq::str_buffer("OK") : zmq::str_buffer("client key not allowed"),
+        zmq::str_buffer(""),
+        zmq::str_buffer("")};
+    zmq::send_multipart(zap_, reply);
+  }
+
   bool has_room() const {
     return outstanding_.size() < static_cast<size_t>(cfg_.max_inflight_messages)
            && inflight_bytes_ < static_cast<uint64_t>(cfg_.max_inflight_bytes);
@@ -210,8 +264,11 @@ private:
       bool read = !draining && has_room();
       zmq::pollitem_t items[] = {
           {router_.handle(), 0, static_cast<short>(read ? ZMQ_POLLIN : 0), 0},
-          {pull_.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, std::chrono::milliseconds{50});
+          {pull_.handle(), 0, ZMQ_POLLIN, 0},
+          {zap_.handle(), 0, static_cast<short>(curve_ ? ZMQ_POLLIN : 0), 0}};
+      zmq::poll(items, 3, std::chrono::milliseconds{50});
+      if (items[2].revents & ZMQ_POLLIN)
+        authenticate();
       // Replies first: they free room.
       while (true) {
         frames.clear();
@@ -256,10 +313,12 @@ private:
   broker_config cfg_;
   std::shared_ptr<stream_links> links_;
   caf::actor_addr owner_;
+  std::shared_ptr<const curve_server_keys> curve_; ///< null: no CURVE
   zmq::context_t ctx_{1};
   zmq::socket_t router_{ctx_, zmq::socket_type::router};
   zmq::socket_t pull_{ctx_, zmq::socket_type::pull};
   zmq::socket_t push_{ctx_, zmq::socket_type::push};
+  zmq::socket_t zap_{ctx_, zmq::socket_type::rep};
   std::atomic<bool> stop_{false};
   std::atomic<bool> draining_{false};
   // -- owned by the poll thread --
@@ -267,6 +326,7 @@ private:
   uint64_t inflight_bytes_ = 0;
   uint64_t next_seq_ = 0;
   bool paused_ = false;
+  std::unordered_map<std::string, clock::time_point> denials_logged_;
   std::thread thread_;
 };
 
@@ -275,10 +335,13 @@ broker_listener_state::~broker_listener_state() = default;
 
 broker_listener_actor::behavior_type
 broker_listener(broker_listener_actor::stateful_pointer<broker_listener_state> self,
-                broker_config cfg, std::shared_ptr<stream_links> links) {
+                broker_config cfg, std::shared_ptr<stream_links> links,
+                std::shared_ptr<const curve_server_keys> curve) {
   try {
-    self->state.poller = std::make_unique<broker_poller>(cfg, links, self->address());
-    log::info(component, "listening", {{"endpoint", cfg.endpoint}});
+    auto allowed = curve ? curve->allowed_clients.size() : 0;
+    self->state.poller = std::make_unique<broker_poller>(cfg, links, self->address(), curve);
+    log::info(component, "listening",
+              {{"endpoint", cfg.endpoint}, {"curve", curve != nullptr}, {"allowed_keys", allowed}});
   } catch (const zmq::error_t& e) {
     log::error(component, "cannot bind the broker socket",
                {{"endpoint", cfg.endpoint}, {"error", e.what()}});

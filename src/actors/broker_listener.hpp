@@ -12,6 +12,7 @@ namespace scpipe {
 
 class stream_links;
 class broker_poller;
+struct curve_server_keys;
 
 /// The listener's state: the poll thread and the sockets (ZeroMQ appears nowhere else).
 struct broker_listener_state {
@@ -35,8 +36,13 @@ struct broker_listener_state {
 /// On stop (exit from the supervisor) the thread stops reading, keeps sending replies until
 /// every message read is answered or broker.drain_timeout_ms passes (the rest are answered
 /// `retry`), then the actor quits.
+///
+/// With `curve` (broker.curve_secret_key_file), the socket is a CURVE server and the poll
+/// thread also answers ZAP: a client whose key is not in the allow-list fails its handshake,
+/// so it is never read and never answered.
 broker_listener_actor::behavior_type
 broker_listener(broker_listener_actor::stateful_pointer<broker_listener_state> self,
-                broker_config cfg, std::shared_ptr<stream_links> links);
+                broker_config cfg, std::shared_ptr<stream_links> links,
+                std::shared_ptr<const curve_server_keys> curve);
 
 } // namespace scpipe

@@ -44,7 +44,8 @@ void stream_links::listener_started(broker_listener_actor listener) {
   listener_ = std::move(listener);
 }
 
-std::vector<child_spec> event_stream_specs(const config& cfg) {
+std::vector<child_spec> event_stream_specs(const config& cfg,
+                                           std::shared_ptr<const curve_server_keys> curve) {
   auto pool = static_cast<size_t>(cfg.database.pool_size);
   auto links = std::make_shared<stream_links>(pool);
   std::vector<child_spec> out;
@@ -70,8 +71,8 @@ std::vector<child_spec> event_stream_specs(const config& cfg) {
                    links->batcher_started(b);
                    return caf::actor_cast<caf::actor>(b);
                  }});
-  out.push_back({"broker_listener", [cfg, links](caf::actor_system& sys) {
-                   auto l = sys.spawn<caf::detached>(broker_listener, cfg.broker, links);
+  out.push_back({"broker_listener", [cfg, links, curve](caf::actor_system& sys) {
+                   auto l = sys.spawn<caf::detached>(broker_listener, cfg.broker, links, curve);
                    links->listener_started(l);
                    return caf::actor_cast<caf::actor>(l);
                  }});

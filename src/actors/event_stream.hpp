@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "core/config.hpp"
+#include "core/curve_keys.hpp"
 
 #include <memory>
 #include <mutex>
@@ -41,7 +42,9 @@ private:
 
 /// The event stream's children in start order: the writers, the batcher, the listener. They
 /// stop in reverse: the listener stops reading and waits for its messages to be answered,
-/// then the batcher, then the writers.
-std::vector<child_spec> event_stream_specs(const config& cfg);
+/// then the batcher, then the writers. `curve` (loaded by load_curve_server_keys) turns CURVE
+/// on at the broker socket; null: off.
+std::vector<child_spec> event_stream_specs(const config& cfg,
+                                           std::shared_ptr<const curve_server_keys> curve = {});
 
 } // namespace scpipe

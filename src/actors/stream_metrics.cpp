@@ -19,6 +19,8 @@ const stream_metrics& stream_metrics::get() {
                     "1 while the in-flight bound stops the socket from being read."),
         r.get_counter("scpipe_broker_backpressure_pauses_total",
                       "Times reading stopped because the in-flight bound was reached."),
+        r.get_counter("scpipe_broker_auth_denied_total",
+                      "CURVE handshakes refused: the client's key is not in the allow-list."),
         r.get_gauge("scpipe_batcher_pending_messages",
                     "Validated messages waiting in the batcher for a free writer."),
         r.get_counter("scpipe_batcher_batches_reassigned_total",

@@ -15,6 +15,7 @@ struct stream_metrics {
   metrics::gauge& inflight_bytes;        ///< their payload bytes
   metrics::gauge& reading_paused;        ///< 1 while the in-flight bound stops reading
   metrics::counter& backpressure_pauses; ///< times reading stopped at the bound
+  metrics::counter& auth_denied;         ///< CURVE handshakes refused by the allow-list
   // -- event_batcher --
   metrics::gauge& batcher_messages;     ///< messages waiting for a writer
   metrics::counter& batches_reassigned; ///< batches handed to another writer after a failure

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/etl.hpp"
+#include "cli/keygen.hpp"
 #include "cli/load.hpp"
 #include "cli/migrate.hpp"
 #include "cli/publish.hpp"
@@ -170,12 +171,16 @@ const std::vector<command>& commands() {
        "                    which the service answers 'duplicate' where it committed them\n"
        "                    already: nothing is written twice.\n"
        "  --allow-rejected  exit 0 even when events were rejected (they are still reported)\n"
+       "  --client-key=FILE with --server-key: CURVE, as the service's broker.curve_* keys\n"
+       "                    require; FILE is this producer's secret certificate (scpipe keygen)\n"
+       "  --server-key=FILE the service's public certificate (its NAME.key); a service that\n"
+       "                    does not allow this client's key never answers (messages fail)\n"
        "A syntax error names the file and line; nothing more is sent (messages sent before it\n"
        "stay sent), the replies in flight are awaited. SIGINT or SIGTERM stops at once and\n"
        "reports the messages not yet answered. Exit 0 only when every message was answered and\n"
        "no event was rejected; 1 otherwise (rejections, failures, a bad file, an interrupt).\n",
        {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix=",
-        "--allow-rejected"},
+        "--allow-rejected", "--client-key=", "--server-key="},
        1,
        -1,
        publish_command,
@@ -210,6 +215,21 @@ const std::vector<command>& commands() {
        0,
        0,
        replay_rejected_command,
+       ""},
+      {"keygen",
+       "NAME",
+       "a CURVE key pair for the broker socket or a producer",
+       "Writes a new CURVE key pair as ZeroMQ certificates (the format pyzmq and czmq use):\n"
+       "NAME.key_secret, the secret certificate (both keys; mode 0600, keep it private), and\n"
+       "NAME.key, the public certificate (mode 0644, meant to be handed out). Never overwrites\n"
+       "a file. For the service: broker.curve_secret_key_file = NAME.key_secret, and producers\n"
+       "get NAME.key. For a producer: its NAME.key goes into the service's\n"
+       "broker.curve_allowed_keys_file, and `scpipe publish --client-key=NAME.key_secret\n"
+       "--server-key=SERVER.key` uses the pair.\n",
+       {},
+       1,
+       1,
+       keygen_command,
        ""},
       {"report",
        "[--out=DIR]",

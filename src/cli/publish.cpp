@@ -1,6 +1,7 @@
 #include "cli/publish.hpp"
 
 #include "cli/progress.hpp"
+#include "core/curve_keys.hpp"
 #include "core/event_files.hpp"
 #include "core/log.hpp"
 #include "core/publish_messages.hpp"
@@ -34,6 +35,9 @@ struct publish_options {
   size_t batch = 1000;
   window_settings window;
   std::optional<std::string> id_prefix; ///< nothing: a random one
+  /// CURVE: this client's key pair and the service's public key; nothing: plain TCP.
+  std::optional<curve_key_pair> client_key;
+  std::string server_key;
 };
 
 /// Reads `flag` as an integer in [lo, hi] into `value` (left alone when the flag is absent).
@@ -74,6 +78,20 @@ std::variant<publish_options, std::string> parse_options(const invocation& inv) 
     if (auto problem = check_id_prefix(*prefix))
       return "--id-prefix: " + *problem;
     out.id_prefix = *prefix;
+  }
+  auto client_file = inv.value("--client-key");
+  auto server_file = inv.value("--server-key");
+  if (client_file.has_value() != server_file.has_value())
+    return "--client-key and --server-key go together (CURVE needs both)";
+  if (client_file) {
+    auto client = load_curve_certificate(std::string{*client_file}, true);
+    if (auto* e = std::get_if<std::string>(&client))
+      return "--client-key: " + *e;
+    auto server = load_curve_certificate(std::string{*server_file}, false);
+    if (auto* e = std::get_if<std::string>(&server))
+      return "--server-key: " + *e;
+    out.client_key = std::get<curve_key_pair>(std::move(client));
+    out.server_key = std::get<curve_key_pair>(server).public_key;
   }
   return out;
 }
@@ -302,6 +320,8 @@ int publish_command(const invocation& inv) {
     return exit_usage;
   }
   const auto& opts = std::get<publish_options>(parsed);
+  if (opts.client_key)
+    log::add_secret(opts.client_key->secret_key);
   const auto& files = inv.args;
   try {
     // Every file must open before anything is sent.
@@ -315,6 +335,13 @@ int publish_command(const invocation& inv) {
     zmq::context_t context;
     zmq::socket_t socket{context, zmq::socket_type::dealer};
     socket.set(zmq::sockopt::linger, 0);
+    if (opts.client_key) {
+      // A service that refuses this key never answers: messages time out and are resent until
+      // --max-attempts, then reported as failed.
+      socket.set(zmq::sockopt::curve_serverkey, opts.server_key);
+      socket.set(zmq::sockopt::curve_publickey, opts.client_key->public_key);
+      socket.set(zmq::sockopt::curve_secretkey, opts.client_key->secret_key);
+    }
     try {
       socket.connect(inv.cfg.broker.endpoint);
     } catch (const zmq::error_t& e) {
@@ -325,7 +352,10 @@ int publish_command(const invocation& inv) {
     signal_pipe signals;
     log::info(
         component, "publishing",
-        {{"endpoint", inv.cfg.broker.endpoint}, {"files", files.size()}, {"id_prefix", prefix}});
+        {{"endpoint", inv.cfg.broker.endpoint},
+         {"files", files.size()},
+         {"id_prefix", prefix},
+         {"curve", opts.client_key.has_value()}});
 
     publish_window window{opts.window};
     message_source source{

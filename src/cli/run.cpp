@@ -16,6 +16,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <iostream>
 #include <malloc.h>
 #include <thread>
 
@@ -42,14 +43,15 @@ bool clean_exit(const caf::error& reason) {
 
 } // namespace
 
-std::vector<child_spec> service_children(const config& cfg) {
+std::vector<child_spec> service_children(const config& cfg,
+                                         std::shared_ptr<const curve_server_keys> curve) {
   // In dependency order; stopped in reverse: intake first, the ETL, then the HTTP endpoint last
   // (it reports health while the rest starts and stops).
   std::vector<child_spec> children;
   if (!cfg.http.listen.empty())
     children.push_back(http_server_spec(cfg));
   children.push_back(etl_scheduler_spec(cfg));
-  for (auto& spec : event_stream_specs(cfg))
+  for (auto& spec : event_stream_specs(cfg, std::move(curve)))
     children.push_back(std::move(spec));
   return children;
 }
@@ -126,7 +128,21 @@ int run_command(const invocation& inv) {
   // use. Memory stays bounded by the in-flight limits either way.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  return run_service(inv.cfg, service_children(inv.cfg));
+  std::shared_ptr<const curve_server_keys> curve;
+  if (const auto& b = inv.cfg.broker; !b.curve_secret_key_file.empty()) {
+    auto keys = load_curve_server_keys(b.curve_secret_key_file, b.curve_allowed_keys_file);
+    if (auto* error = std::get_if<std::string>(&keys)) {
+      std::cerr << "scpipe run: " << *error << '\n';
+      return exit_usage;
+    }
+    curve = std::make_shared<curve_server_keys>(std::get<curve_server_keys>(std::move(keys)));
+    // Keys never reach the logs, not even the public ones (they identify producers).
+    log::add_secret(curve->server.secret_key);
+    log::add_secret(curve->server.public_key);
+    for (const auto& key : curve->allowed_clients)
+      log::add_secret(key);
+  }
+  return run_service(inv.cfg, service_children(inv.cfg, std::move(curve)));
 }
 
 } // namespace scpipe::cli

@@ -110,6 +110,13 @@ const std::vector<key_spec>& key_table() {
       {"broker", "drain_timeout_ms",
        "on shutdown, how long read messages may take to commit before they are answered retry",
        integer_key{0, 3600000, [](config& c) -> int64_t& { return c.broker.drain_timeout_ms; }}},
+      {"broker", "curve_secret_key_file",
+       "the service's CURVE secret certificate (scpipe keygen); empty: no CURVE",
+       string_key{{}, [](config& c) -> std::string& { return c.broker.curve_secret_key_file; }}},
+      {"broker", "curve_allowed_keys_file",
+       "public keys of the clients allowed to connect when CURVE is on, one per line",
+       string_key{{},
+                  [](config& c) -> std::string& { return c.broker.curve_allowed_keys_file; }}},
       {"batcher", "max_rows", "events per batch (whole messages)",
        integer_key{1, 1000000, [](config& c) -> int64_t& { return c.batcher.max_rows; }}},
       {"batcher", "max_bytes", "bytes of row data per batch",
@@ -328,6 +335,10 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
                      + std::to_string(cfg.broker.max_inflight_bytes)
                      + ") must not be below broker.max_message_bytes ("
                      + std::to_string(cfg.broker.max_message_bytes) + ")");
+  if (cfg.broker.curve_secret_key_file.empty() != cfg.broker.curve_allowed_keys_file.empty())
+    errors.push_back(std::string{source}
+                     + ": broker.curve_secret_key_file and broker.curve_allowed_keys_file are "
+                       "set together (CURVE without an allow-list would let any client in)");
   if (!errors.empty())
     return errors;
   return cfg;

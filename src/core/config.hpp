@@ -40,6 +40,12 @@ struct broker_config {
   /// On shutdown, how long messages already read may take to commit before they are
   /// answered `retry`.
   int64_t drain_timeout_ms = 15000;
+  /// CURVE on the socket: the service's secret certificate (written by `scpipe keygen`);
+  /// empty: no CURVE, plain TCP. Set together with curve_allowed_keys_file.
+  std::string curve_secret_key_file = "";
+  /// The public keys of the clients allowed to connect, one per line; any other client's
+  /// handshake is refused (no reply, nothing written).
+  std::string curve_allowed_keys_file = "";
 };
 
 /// [http]: the metrics and health endpoint.

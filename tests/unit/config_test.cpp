@@ -115,6 +115,28 @@ TEST(config, toml_syntax_error_names_the_line) {
   EXPECT_EQ(errors[0].rfind("test.toml:2: ", 0), 0u) << errors[0];
 }
 
+TEST(config, malformed_headers_and_stray_non_ascii_are_syntax_errors_naming_the_line) {
+  // Found by fuzz/config_fuzz (with an upstream relative, "[[[1]]]"): they trip internal checks
+  // of toml++ 3.3 (marzer/tomlplusplus#190, #295, #301), and must stay plain syntax errors with
+  // the library production links.
+  const std::pair<std::string, int> cases[] = {
+      {"[ = 5\n", 1},
+      {"[[[1]]]\n", 1},
+      {"[log]\n\xc2\xa7 = 1\n", 2},
+      {"[database]\nconnect_timeout_s = \xd0\x87"
+       "1F\n",
+       2},
+  };
+  for (const auto& [text, line] : cases) {
+    auto errors = parse_errors(text);
+    ASSERT_EQ(errors.size(), 1u) << text;
+    auto prefix = "test.toml:" + std::to_string(line) + ": ";
+    EXPECT_EQ(errors[0].rfind(prefix, 0), 0u) << errors[0];
+  }
+  // After a line-ending backslash in a multi-line string, a non-ASCII letter is text.
+  EXPECT_EQ(parse_ok("[database]\nurl = \"\"\"\\\n\xc2\xa7\"\"\"\n").database.url, "\xc2\xa7");
+}
+
 TEST(config, environment_overrides_the_file) {
   auto cfg =
       parse_ok("[database]\nurl = \"dbname=file\"\n",

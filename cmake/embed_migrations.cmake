@@ -1,6 +1,11 @@
 # Writes a C++ source holding every SQL migration as a string, in file order.
 # Invoked by CMake in script mode: -DOUTPUT=<file.cpp> -DINPUTS=<a.sql|b.sql|...>
+# [-DFUNCTION=<name>: the function returning them, declared in db/migrator.hpp;
+# default embedded_migrations]
 string(REPLACE "|" ";" inputs "${INPUTS}")
+if(NOT FUNCTION)
+  set(FUNCTION embedded_migrations)
+endif()
 set(body "")
 foreach(path IN LISTS inputs)
   get_filename_component(name ${path} NAME)
@@ -17,7 +22,7 @@ file(WRITE ${OUTPUT}.tmp
 
 namespace scpipe::db {
 
-const std::vector<migration>& embedded_migrations() {
+const std::vector<migration>& ${FUNCTION}() {
   static const std::vector<migration> all = {
 ${body}  };
   return all;

@@ -100,7 +100,9 @@ const std::vector<command>& commands() {
        "applies the sql/ migrations in order, once each; safe to repeat",
        "Each pending migration runs in its own transaction together with its row in\n"
        "scpipe.schema_migrations, so a failing one leaves nothing half-applied. Concurrent runs\n"
-       "are serialised by an advisory lock. Prints the migrations applied.\n",
+       "are serialised by an advisory lock. Prints the migrations applied. With\n"
+       "database.create_roles on, it then creates the group roles scpipe_writer, scpipe_etl and\n"
+       "scpipe_analyst if missing and grants each exactly its part (sql/roles.sql), every run.\n",
        {},
        0,
        0,

@@ -11,13 +11,21 @@ namespace scpipe::cli {
 int migrate_command(const invocation& inv) {
   try {
     db::connection conn{inv.cfg.database, "scpipe migrate"};
-    auto result = db::migrate(conn.get(), db::embedded_migrations());
+    db::migrate_options options;
+    if (inv.cfg.database.create_roles)
+      options.scripts_after = db::embedded_roles();
+    auto result = db::migrate(conn.get(), db::embedded_migrations(), options);
     for (const auto& name : result.applied)
       std::cout << "applied " << name << '\n';
     std::cout << result.applied.size() << " migration(s) applied, " << result.already_applied
               << " already applied\n";
+    if (!result.scripts_applied.empty())
+      std::cout << "roles scpipe_writer, scpipe_etl, scpipe_analyst: present, privileges granted "
+                   "(database.create_roles)\n";
     log::info("migrate", "migrations up to date",
-              {{"applied", result.applied.size()}, {"already_applied", result.already_applied}});
+              {{"applied", result.applied.size()},
+               {"already_applied", result.already_applied},
+               {"roles", !result.scripts_applied.empty()}});
     return exit_success;
   } catch (const std::exception& e) {
     std::cerr << "scpipe migrate: " << e.what() << '\n';

@@ -32,6 +32,10 @@ struct integer_key {
   std::function<int64_t&(config&)> field;
 };
 
+struct boolean_key {
+  std::function<bool&(config&)> field;
+};
+
 struct string_key {
   std::vector<std::string> choices; ///< empty: any string
   std::function<std::string&(config&)> field;
@@ -79,7 +83,7 @@ struct key_spec {
   std::string_view section;
   std::string_view key;
   std::string_view doc;
-  std::variant<integer_key, string_key> kind;
+  std::variant<integer_key, string_key, boolean_key> kind;
 };
 
 const std::vector<key_spec>& key_table() {
@@ -94,6 +98,10 @@ const std::vector<key_spec>& key_table() {
        "how long a batch may fail to commit before its messages are answered retry",
        integer_key{100, 3600000,
                    [](config& c) -> int64_t& { return c.database.write_deadline_ms; }}},
+      {"database", "create_roles",
+       "whether scpipe migrate creates the least-privilege roles scpipe_writer, scpipe_etl and "
+       "scpipe_analyst",
+       boolean_key{[](config& c) -> bool& { return c.database.create_roles; }}},
       {"broker", "endpoint", "ZeroMQ endpoint the ROUTER socket binds",
        string_key{{}, [](config& c) -> std::string& { return c.broker.endpoint; }, check_endpoint}},
       {"broker", "max_message_bytes", "largest payload accepted",
@@ -212,6 +220,11 @@ std::optional<std::string> assign(const key_spec& spec, const raw_value& v, conf
           if (*i < kind.min || *i > kind.max)
             return "must be in " + range + ", got " + std::to_string(*i);
           kind.field(cfg) = *i;
+        } else if constexpr (std::is_same_v<K, boolean_key>) {
+          const auto* b = std::get_if<bool>(&v);
+          if (!b)
+            return "must be true or false, got " + describe_raw(v);
+          kind.field(cfg) = *b;
         } else {
           const auto* s = std::get_if<std::string>(&v);
           if (!s)
@@ -241,9 +254,12 @@ std::optional<raw_value> from_toml(const toml::node& node) {
   return std::nullopt;
 }
 
-/// An environment value is an integer when the key is one and the text is all digits;
-/// otherwise it is a string, and validation says what is wrong.
+/// An environment value is an integer when the key is one and the text is all digits, a
+/// boolean when the key is one and the text is "true" or "false"; otherwise it is a string,
+/// and validation says what is wrong.
 raw_value from_env(const key_spec& spec, const std::string& text) {
+  if (std::holds_alternative<boolean_key>(spec.kind) && (text == "true" || text == "false"))
+    return text == "true";
   if (std::holds_alternative<integer_key>(spec.kind)) {
     int64_t out = 0;
     auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -263,6 +279,8 @@ std::string type_of(const key_spec& spec) {
         using K = std::decay_t<decltype(kind)>;
         if constexpr (std::is_same_v<K, integer_key>)
           return "integer in [" + std::to_string(kind.min) + ", " + std::to_string(kind.max) + "]";
+        else if constexpr (std::is_same_v<K, boolean_key>)
+          return "boolean";
         else
           return kind.choices.empty() ? "string" : "one of " + join(kind.choices);
       },
@@ -384,6 +402,8 @@ std::map<std::string, std::string> describe(const config& cfg) {
           using K = std::decay_t<decltype(kind)>;
           if constexpr (std::is_same_v<K, integer_key>)
             return std::to_string(kind.field(copy));
+          else if constexpr (std::is_same_v<K, boolean_key>)
+            return kind.field(copy) ? "true" : "false";
           else
             return kind.field(copy);
         },

@@ -22,6 +22,9 @@ struct database_config {
   /// How long a batch may fail to commit (database unreachable or refusing) before its
   /// messages are answered `retry`.
   int64_t write_deadline_ms = 10000;
+  /// Whether `scpipe migrate` creates the least-privilege group roles scpipe_writer, scpipe_etl
+  /// and scpipe_analyst and grants them exactly their part (sql/roles.sql); off: no roles.
+  bool create_roles = false;
 };
 
 /// [broker]: the ZeroMQ socket producers send events to (protocol.md).

@@ -79,7 +79,8 @@ std::optional<int> migration_version(const std::string& name) {
   return std::stoi(name.substr(0, 4));
 }
 
-migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& migrations) {
+migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& migrations,
+                       const migrate_options& options) {
   check_names(migrations);
   migrate_result result;
   try {
@@ -125,6 +126,25 @@ migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& mig
       tx.commit();
       log::info("migrate", "migration applied", {{"migration", m.name}});
       result.applied.push_back(m.name);
+    }
+    for (const auto& script : options.scripts_after) {
+      pqxx::work tx{conn};
+      try {
+        tx.exec(script.sql);
+      } catch (const pqxx::sql_error& e) {
+        // libpqxx 6.4 throws insufficient_privilege without its SQLSTATE: known by its type.
+        bool denied = dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr;
+        auto sqlstate = denied && e.sqlstate().empty() ? std::string{"42501"} : e.sqlstate();
+        std::string hint;
+        if (denied)
+          hint = " (creating roles takes CREATEROLE, granting takes owning scpipe's objects: run "
+                 "scpipe migrate as their owner, or let a superuser create the roles first)";
+        throw migration_error{script.name + ": " + one_line(e.what()) + " (SQLSTATE " + sqlstate
+                              + ")" + hint + "; nothing of it was applied"};
+      }
+      tx.commit();
+      log::info("migrate", "script applied", {{"script", script.name}});
+      result.scripts_applied.push_back(script.name);
     }
   } catch (const pqxx::failure& e) {
     throw migration_error{"migrate: " + one_line(e.what())};

@@ -208,3 +208,22 @@ TEST(config, time_zone_must_be_one_the_system_knows) {
   EXPECT_NE(odd[0].find("must be a time zone name"), std::string::npos) << odd[0];
   EXPECT_EQ(parse_errors("[etl]\ntimezone = \"\"\n").size(), 1u);
 }
+
+TEST(config, create_roles_is_a_boolean_from_the_file_or_the_environment) {
+  EXPECT_FALSE(parse_ok("").database.create_roles);
+  EXPECT_TRUE(parse_ok("[database]\ncreate_roles = true\n").database.create_roles);
+  EXPECT_TRUE(parse_ok("", {{"SCPIPE_DATABASE_CREATE_ROLES", "true"}}).database.create_roles);
+  EXPECT_FALSE(
+      parse_ok("[database]\ncreate_roles = true\n", {{"SCPIPE_DATABASE_CREATE_ROLES", "false"}})
+          .database.create_roles);
+  auto quoted = parse_errors("[database]\ncreate_roles = \"yes\"\n");
+  ASSERT_EQ(quoted.size(), 1u);
+  EXPECT_EQ(quoted[0],
+            "test.toml:2: database.create_roles: must be true or false, got string \"yes\"");
+  auto env = parse_errors("", {{"SCPIPE_DATABASE_CREATE_ROLES", "1"}});
+  ASSERT_EQ(env.size(), 1u);
+  EXPECT_EQ(env[0], "environment SCPIPE_DATABASE_CREATE_ROLES: database.create_roles: must be "
+                    "true or false, got string \"1\"");
+  EXPECT_EQ(describe(parse_ok("[database]\ncreate_roles = true\n"))["database.create_roles"],
+            "true");
+}

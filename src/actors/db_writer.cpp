@@ -114,10 +114,11 @@ void attempt(self_pointer self) {
     error = "connection lost: " + db::one_line(e.what());
     service_health::global().database_unreachable(error);
   } catch (const pqxx::sql_error& e) {
-    if (classify_sqlstate(e.sqlstate()) == failure_action::reconnect)
+    auto sqlstate = db::sqlstate_of(e);
+    if (classify_sqlstate(sqlstate) == failure_action::reconnect)
       st.conn.reset();
-    error = "SQLSTATE " + e.sqlstate() + ": " + db::one_line(e.what());
-    if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
+    error = "SQLSTATE " + sqlstate + ": " + db::one_line(e.what());
+    if (auto hint = db::migration_hint(sqlstate); !hint.empty())
       error += " (" + hint + ")";
   } catch (const std::exception& e) {
     st.conn.reset();

@@ -52,8 +52,9 @@ void run_once(self_pointer self) {
       log::info(component, "user etl run cancelled for shutdown; it rolled back as a whole");
       return;
     }
-    boost::json::object fields{{"error", db::one_line(e.what())}, {"sqlstate", e.sqlstate()}};
-    if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
+    auto sqlstate = db::sqlstate_of(e);
+    boost::json::object fields{{"error", db::one_line(e.what())}, {"sqlstate", sqlstate}};
+    if (auto hint = db::migration_hint(sqlstate); !hint.empty())
       fields["hint"] = hint;
     log::error(component, "user etl failed; nothing was changed, retrying at the next tick",
                fields);

@@ -67,7 +67,7 @@ int report_command(const invocation& inv) {
     return exit_failure;
   } catch (const pqxx::sql_error& e) {
     std::cerr << "scpipe report: " << db::one_line(e.what());
-    if (auto hint = db::migration_hint(e.sqlstate()); !hint.empty())
+    if (auto hint = db::migration_hint(db::sqlstate_of(e)); !hint.empty())
       std::cerr << " (" << hint << ")";
     std::cerr << '\n';
     return exit_failure;

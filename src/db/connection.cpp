@@ -18,6 +18,12 @@ std::string one_line(std::string text) {
   return text;
 }
 
+std::string sqlstate_of(const pqxx::sql_error& e) {
+  if (e.sqlstate().empty() && dynamic_cast<const pqxx::insufficient_privilege*>(&e))
+    return "42501";
+  return e.sqlstate();
+}
+
 std::string migration_hint(const std::string& sqlstate) {
   if (sqlstate == "3F000" || sqlstate == "42P01" || sqlstate == "42883")
     return "the database lacks scpipe's tables or functions: run scpipe migrate";

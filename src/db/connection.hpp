@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/except>
 
 #include <memory>
 #include <stdexcept>
@@ -18,6 +19,11 @@ public:
 
 /// A libpq/libpqxx message on one line (they end in a newline and may span several).
 std::string one_line(std::string text);
+
+/// The SQLSTATE of `e`. libpqxx 6.4 throws insufficient_privilege without it (as it does the
+/// transaction_rollback family, which are not sql_errors there): its code is restored from the
+/// type, so a permission error is logged and classified like any other.
+std::string sqlstate_of(const pqxx::sql_error& e);
 
 /// For an SQLSTATE that means the database lacks objects scpipe's migrations create (undefined
 /// schema, table or function), the advice to run `scpipe migrate`; otherwise empty.

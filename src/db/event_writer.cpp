@@ -113,10 +113,10 @@ void copy_isolating(pqxx::dbtransaction& tx, const std::vector<row_ref>& rows, s
     copy_text(sub, event_table, event_copy_columns, {join_lines(rows, begin, end)});
     sub.commit();
   } catch (const pqxx::sql_error& e) {
-    if (classify_sqlstate(e.sqlstate()) != failure_action::isolate_rows)
+    if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
       throw;
     if (end - begin == 1) {
-      refused.emplace_back(begin, "the database refused the event (SQLSTATE " + e.sqlstate()
+      refused.emplace_back(begin, "the database refused the event (SQLSTATE " + sqlstate_of(e)
                                       + "): " + one_line(e.what()));
       return;
     }
@@ -232,7 +232,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
       copy_text(sub, event_table, event_copy_columns, texts);
       sub.commit();
     } catch (const pqxx::sql_error& e) {
-      if (classify_sqlstate(e.sqlstate()) != failure_action::isolate_rows)
+      if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
         throw;
       for (size_t i = 0; i < batch.messages.size(); ++i)
         if (fresh[i])

@@ -117,7 +117,7 @@ migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& mig
       try {
         tx.exec(m.sql);
       } catch (const pqxx::sql_error& e) {
-        throw migration_error{m.name + ": " + one_line(e.what()) + " (SQLSTATE " + e.sqlstate()
+        throw migration_error{m.name + ": " + one_line(e.what()) + " (SQLSTATE " + sqlstate_of(e)
                               + "); nothing of it was applied"};
       }
       tx.exec_params(
@@ -132,9 +132,8 @@ migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& mig
       try {
         tx.exec(script.sql);
       } catch (const pqxx::sql_error& e) {
-        // libpqxx 6.4 throws insufficient_privilege without its SQLSTATE: known by its type.
-        bool denied = dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr;
-        auto sqlstate = denied && e.sqlstate().empty() ? std::string{"42501"} : e.sqlstate();
+        auto sqlstate = sqlstate_of(e);
+        bool denied = sqlstate == "42501";
         std::string hint;
         if (denied)
           hint = " (creating roles takes CREATEROLE, granting takes owning scpipe's objects: run "

@@ -1,6 +1,7 @@
 #include "core/event_batch.hpp"
 #include "core/event_reply.hpp"
 #include "core/sqlstate.hpp"
+#include "db/connection.hpp"
 
 #include <gtest/gtest.h>
 
@@ -138,4 +139,13 @@ TEST(sqlstate, classes_decide_the_writers_action) {
   EXPECT_EQ(classify_sqlstate("57014"), failure_action::retry); // statement timeout
   EXPECT_EQ(classify_sqlstate("53100"), failure_action::retry); // disk full
   EXPECT_EQ(classify_sqlstate("42P01"), failure_action::retry); // undefined table
+}
+
+TEST(sqlstate, codes_libpqxx_drops_are_restored_from_the_exception_type) {
+  // libpqxx 6.4 throws insufficient_privilege without its SQLSTATE; "" would mean "reconnect".
+  pqxx::insufficient_privilege denied{"permission denied for table sc_user_event", "q"};
+  ASSERT_EQ(denied.sqlstate(), "");
+  EXPECT_EQ(db::sqlstate_of(denied), "42501");
+  EXPECT_EQ(classify_sqlstate(db::sqlstate_of(denied)), failure_action::retry);
+  EXPECT_EQ(db::sqlstate_of(pqxx::disk_full{"x", "q", "53100"}), "53100");
 }

@@ -26,7 +26,7 @@ void add_writer(self_pointer self, const db_writer_actor& w) {
   if (!w || std::any_of(ws.begin(), ws.end(), [&](const auto& s) { return s.handle == w; }))
     return;
   self->monitor(w);
-  ws.push_back({w, false});
+  ws.push_back({w, nullptr});
 }
 
 event_batcher_state::writer_slot* find_slot(self_pointer self, const caf::actor_addr& addr) {
@@ -34,6 +34,26 @@ event_batcher_state::writer_slot* find_slot(self_pointer self, const caf::actor_
     if (s.handle.address() == addr)
       return &s;
   return nullptr;
+}
+
+/// Forgets the writer at `addr`, which is gone (its down message, or a request bounced from
+/// its mailbox; whichever comes first): the batch it held goes back to the front, to be written
+/// by another writer. Nothing of it was committed, or the ledger answers `duplicate` for what was.
+void writer_lost(self_pointer self, const caf::actor_addr& addr, const std::string& why) {
+  auto& ws = self->state.writers;
+  auto it =
+      std::find_if(ws.begin(), ws.end(), [&](const auto& s) { return s.handle.address() == addr; });
+  if (it == ws.end())
+    return; // already forgotten, its batch taken back then
+  auto batch = std::move(it->batch);
+  ws.erase(it);
+  if (batch) {
+    log::warn(component, "a writer failed with a batch; handing it to another",
+              {{"messages", batch->messages.size()}, {"error", why}});
+    stream_metrics::get().batches_reassigned.inc();
+    self->state.builder.put_back(*batch);
+  }
+  dispatch(self);
 }
 
 void forward(self_pointer self, reply_batch replies) {
@@ -45,39 +65,29 @@ void forward(self_pointer self, reply_batch replies) {
 void dispatch(self_pointer self) {
   auto& st = self->state;
   for (auto& slot : st.writers) {
-    if (slot.busy)
+    if (slot.batch)
       continue;
     auto batch = st.builder.take(clock::now());
     if (!batch)
       break;
-    slot.busy = true;
     auto shared = std::make_shared<const event_batch>(std::move(*batch));
+    slot.batch = shared;
     auto addr = slot.handle.address();
     self->request(slot.handle, caf::infinite, shared_batch{shared})
         .then(
             [=](reply_batch& replies) {
               if (auto* s = find_slot(self, addr))
-                s->busy = false;
+                s->batch.reset();
               forward(self, std::move(replies));
               dispatch(self);
             },
-            [=](caf::error& err) {
-              // The writer died with the batch: nothing of it was committed, or the ledger
-              // answers `duplicate` when another writer writes it again.
-              log::warn(
-                  component, "a writer failed with a batch; handing it to another",
-                  {{"messages", shared->messages.size()}, {"error", self->system().render(err)}});
-              if (auto* s = find_slot(self, addr))
-                s->busy = false;
-              stream_metrics::get().batches_reassigned.inc();
-              self->state.builder.put_back(*shared);
-              dispatch(self);
-            });
+            // A writer answers only with replies: an error means the request found it gone.
+            [=](caf::error& err) { writer_lost(self, addr, self->system().render(err)); });
   }
   stream_metrics::get().batcher_messages.set(static_cast<int64_t>(st.builder.messages()));
   // While every writer is busy the next reply calls dispatch again; no timer needed.
   bool free_writer =
-      std::any_of(st.writers.begin(), st.writers.end(), [](const auto& s) { return !s.busy; });
+      std::any_of(st.writers.begin(), st.writers.end(), [](const auto& s) { return !s.batch; });
   if (auto due = st.builder.due(); due && free_writer && !st.linger_scheduled) {
     st.linger_scheduled = true;
     self->delayed_send(self, std::max(clock::duration::zero(), *due - clock::now()),
@@ -105,10 +115,7 @@ event_batcher_actor::behavior_type event_batcher(self_pointer self, batcher_sett
   for (const auto& w : st.links->writers())
     add_writer(self, w);
   self->set_down_handler([=](caf::down_msg& msg) {
-    auto& ws = self->state.writers;
-    ws.erase(std::remove_if(ws.begin(), ws.end(),
-                            [&](const auto& s) { return s.handle.address() == msg.source; }),
-             ws.end());
+    writer_lost(self, msg.source, self->system().render(msg.reason));
   });
   self->delayed_send(self, settings.prune_interval, prune_atom::value);
   return {

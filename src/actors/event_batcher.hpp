@@ -34,10 +34,12 @@ struct event_batcher_state {
   batcher_settings settings;
   std::shared_ptr<stream_links> links;
   batch_builder builder{0, 0, std::chrono::milliseconds{0}};
-  /// The writers known, and whether each is writing a batch now.
+  /// The writers known, and the batch each is writing (null while it is free). A writer that
+  /// dies holding a batch never answers it (in CAF 0.17 a response promise dies silently with
+  /// its actor), so the batch is taken back from here when its down message comes.
   struct writer_slot {
     db_writer_actor handle;
-    bool busy = false;
+    std::shared_ptr<const event_batch> batch;
   };
   std::vector<writer_slot> writers;
   /// Whether a linger reminder is pending.

@@ -72,7 +72,8 @@ producer::reply producer::request(const std::string& id, const std::string& payl
 
 producer::publish_stats
 producer::publish(const std::vector<std::pair<std::string, std::string>>& messages, size_t window,
-                  std::chrono::milliseconds resend_after, std::chrono::milliseconds give_up) {
+                  std::chrono::milliseconds resend_after, std::chrono::milliseconds give_up,
+                  const std::function<void(const reply&)>& on_reply) {
   using clock = std::chrono::steady_clock;
   publish_stats st;
   std::map<std::string, std::pair<size_t, clock::time_point>> in_flight; // id → index, sent
@@ -88,6 +89,8 @@ producer::publish(const std::vector<std::pair<std::string, std::string>>& messag
     if (r) {
       auto it = in_flight.find(r->id);
       if (it != in_flight.end()) {
+        if (on_reply)
+          on_reply(*r);
         switch (r->body.status) {
         case reply_status::retry:
           ++st.retry_replies;

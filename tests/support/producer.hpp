@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,10 +54,12 @@ public:
 
   /// Sends every (id, payload) keeping up to `window` in flight, resending the same id after
   /// `resend_after` without a reply or after a `retry` reply, until each has a final answer or
-  /// `give_up` has passed.
+  /// `give_up` has passed. `on_reply`, when given, sees every reply to a message in flight as
+  /// it arrives (e.g. to time them).
   publish_stats publish(const std::vector<std::pair<std::string, std::string>>& messages,
                         size_t window, std::chrono::milliseconds resend_after,
-                        std::chrono::milliseconds give_up);
+                        std::chrono::milliseconds give_up,
+                        const std::function<void(const reply&)>& on_reply = {});
 
 private:
   zmq::context_t ctx_{1};

@@ -57,6 +57,22 @@ db_writer_actor::behavior_type stand_in_writer(db_writer_actor::pointer self,
   };
 }
 
+/// A writer that crashes holding the first batch: it quits without ever answering, as a real
+/// writer killed in its backoff does (its response promise dies with it, unanswered).
+db_writer_actor::behavior_type crashing_writer(db_writer_actor::pointer self,
+                                               std::shared_ptr<seen> s, size_t index) {
+  return {
+      [=](shared_batch&) -> caf::result<reply_batch> {
+        s->batches_at.push_back(index);
+        auto promise = self->make_response_promise<reply_batch>();
+        self->quit(caf::exit_reason::kill);
+        return promise;
+      },
+      [](prune_atom) {},
+      [](retry_atom) {},
+  };
+}
+
 raw_message message(uint64_t seq) {
   raw_message m;
   m.seq = seq;
@@ -112,6 +128,30 @@ TEST_F(event_batcher_test, a_batch_whose_writer_dies_is_written_by_another) {
   // Message 1 went to writer 0, which died with it; writer 1 wrote it and message 2.
   ASSERT_GE(s->batches_at.size(), 3u);
   EXPECT_EQ(s->batches_at[0], 0u);
+  std::sort(s->replied.begin(), s->replied.end());
+  EXPECT_EQ(s->replied, (std::vector<uint64_t>{1, 2}));
+}
+
+TEST_F(event_batcher_test, a_batch_whose_writer_crashes_without_answering_is_written_by_another) {
+  auto s = std::make_shared<seen>();
+  auto links = std::make_shared<stream_links>(2);
+  auto listener = sys->spawn(recording_listener, s);
+  links->listener_started(listener);
+  links->writer_started(0, sys->spawn(crashing_writer, s, 0));
+  links->writer_started(1, sys->spawn(stand_in_writer, s, 1, false));
+  batcher_settings settings;
+  settings.max_rows = 1; // one message per batch
+  auto batcher = sys->spawn(event_batcher, settings, links);
+  links->batcher_started(batcher);
+  actors = {caf::actor_cast<caf::actor>(listener), caf::actor_cast<caf::actor>(batcher)};
+  sched->run();
+
+  caf::anon_send(batcher, message(1));
+  caf::anon_send(batcher, message(2));
+  sched->run();
+
+  // Message 1 went to writer 0, which crashed with it unanswered; writer 1 wrote both, once.
+  EXPECT_EQ(s->batches_at, (std::vector<size_t>{0, 1, 1}));
   std::sort(s->replied.begin(), s->replied.end());
   EXPECT_EQ(s->replied, (std::vector<uint64_t>{1, 2}));
 }

@@ -294,15 +294,6 @@ TEST_F(event_stream, a_row_the_database_refuses_is_isolated_and_dead_lettered) {
 
 namespace {
 
-/// `n` messages of `per` events each, every event with its own user id (so duplicates show).
-std::vector<std::pair<std::string, std::string>> numbered_messages(int n, int per,
-                                                                   const std::string& prefix) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (int i = 0; i < n; ++i)
-    out.emplace_back(prefix + "-" + std::to_string(i), events_payload(per, 1 + i * per));
-  return out;
-}
-
 /// Peak resident memory of a process, from /proc (VmHWM), in KiB.
 int64_t peak_rss_kib(pid_t pid) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};

@@ -49,15 +49,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-/// `n` messages of `per` events each; every event has its own user id, so a doubled one shows.
-std::vector<std::pair<std::string, std::string>> numbered_messages(int n, int per,
-                                                                   const std::string& prefix) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (int i = 0; i < n; ++i)
-    out.emplace_back(prefix + "-" + std::to_string(i), events_payload(per, 1 + i * per));
-  return out;
-}
-
 /// `scpipe run` with `env` on its own endpoint and HTTP port; waits until it listens.
 struct service {
   explicit service(std::map<std::string, std::string> env)

@@ -138,4 +138,12 @@ std::string events_payload(int count, int first_user, const std::string& type) {
   return out + "]";
 }
 
+std::vector<std::pair<std::string, std::string>> numbered_messages(int n, int per,
+                                                                   const std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < n; ++i)
+    out.emplace_back(prefix + "-" + std::to_string(i), events_payload(per, 1 + i * per));
+  return out;
+}
+
 } // namespace scpipe::test

@@ -69,4 +69,9 @@ private:
 /// `count` valid events as a JSON array payload; user ids start at `first_user`.
 std::string events_payload(int count, int first_user = 1, const std::string& type = "login");
 
+/// `n` messages "<prefix>-<i>" of `per` events each; every event has its own user id, so a
+/// doubled one shows.
+std::vector<std::pair<std::string, std::string>> numbered_messages(int n, int per,
+                                                                   const std::string& prefix);
+
 } // namespace scpipe::test

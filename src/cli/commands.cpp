@@ -89,7 +89,10 @@ const std::vector<command>& commands() {
        "one with exponential backoff (supervisor.* keys). SIGINT or SIGTERM stops the actors in\n"
        "reverse order, letting each drain (exit 0); a second signal exits at once (exit 1). Past\n"
        "the restart intensity the process stops and exits 1. Logs are JSON lines on stderr.\n"
-       "The event stream and the ETL scheduler are not among the actors yet (their issues).\n",
+       "The actors: the HTTP endpoint (http.listen), the user-ETL scheduler (etl.*), the event\n"
+       "stream's writers (database.pool_size), batcher and broker listener (broker.*, batcher.*;\n"
+       "CURVE with broker.curve_*). Connects as a login in both scpipe_writer and scpipe_etl when\n"
+       "the least-privilege roles are used (database.create_roles).\n",
        {},
        0,
        0,

@@ -54,10 +54,8 @@ class broker_poller {
 public:
   broker_poller(broker_config cfg, std::shared_ptr<stream_links> links, caf::actor_addr owner,
                 std::shared_ptr<const curve_server_keys> curve)
-      : cfg_{std::move(cfg)},
-        links_{std::move(links)},
-        owner_{std::move(owner)},
-        curve_{std::move(curve)} {
+      : cfg_{std::move(cfg)}, links_{std::move(links)}, owner_{std::move(owner)}, curve_{std::move(
+                                                                                      curve)} {
     auto pipe = inproc_name();
     pull_.set(zmq::sockopt::rcvhwm, 0);
     pull_.bind(pipe);
@@ -218,8 +216,7 @@ private:
     if (request.size() < 6)
       return; // not ZAP: libzmq is the only peer of this socket
     bool allowed = false;
-    if (request[5].to_string_view() == "CURVE" && request.size() == 7
-        && request[6].size() == 32) {
+    if (request[5].to_string_view() == "CURVE" && request.size() == 7 && request[6].size() == 32) {
       char z85[41] = {};
       if (zmq_z85_encode(z85, request[6].data<uint8_t>(), 32))
         allowed = curve_->allowed_clients.contains(z85);

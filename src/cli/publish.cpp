@@ -350,12 +350,11 @@ int publish_command(const invocation& inv) {
       return exit_usage;
     }
     signal_pipe signals;
-    log::info(
-        component, "publishing",
-        {{"endpoint", inv.cfg.broker.endpoint},
-         {"files", files.size()},
-         {"id_prefix", prefix},
-         {"curve", opts.client_key.has_value()}});
+    log::info(component, "publishing",
+              {{"endpoint", inv.cfg.broker.endpoint},
+               {"files", files.size()},
+               {"id_prefix", prefix},
+               {"curve", opts.client_key.has_value()}});
 
     publish_window window{opts.window};
     message_source source{

@@ -55,8 +55,7 @@ std::string where(std::string_view source, size_t line) {
 
 /// Calls `f(line_number, key_line)` for each line of `text`; stops at the first error `f`
 /// returns (non-empty).
-template <class F>
-std::string for_each_line(std::string_view text, F f) {
+template <class F> std::string for_each_line(std::string_view text, F f) {
   size_t number = 0;
   while (!text.empty()) {
     auto end = text.find('\n');
@@ -94,21 +93,21 @@ std::variant<curve_key_pair, std::string> parse_curve_certificate(std::string_vi
   curve_key_pair keys;
   auto error = for_each_line(text, [&](size_t n, const key_line& l) -> std::string {
     switch (l.kind) {
-      case key_line::malformed:
-        return where(source, n) + ": not a certificate line (public-key = \"...\")";
-      case key_line::public_key:
-      case key_line::bare_key:
-        if (!is_z85_key(l.value))
-          return where(source, n) + ": the public key is not a Z85 CURVE key (40 characters)";
-        keys.public_key = l.value;
-        return {};
-      case key_line::secret_key:
-        if (!is_z85_key(l.value))
-          return where(source, n) + ": the secret key is not a Z85 CURVE key (40 characters)";
-        keys.secret_key = l.value;
-        return {};
-      default:
-        return {};
+    case key_line::malformed:
+      return where(source, n) + ": not a certificate line (public-key = \"...\")";
+    case key_line::public_key:
+    case key_line::bare_key:
+      if (!is_z85_key(l.value))
+        return where(source, n) + ": the public key is not a Z85 CURVE key (40 characters)";
+      keys.public_key = l.value;
+      return {};
+    case key_line::secret_key:
+      if (!is_z85_key(l.value))
+        return where(source, n) + ": the secret key is not a Z85 CURVE key (40 characters)";
+      keys.secret_key = l.value;
+      return {};
+    default:
+      return {};
     }
   });
   if (!error.empty())
@@ -123,19 +122,19 @@ std::variant<std::set<std::string>, std::string> parse_curve_allow_list(std::str
   std::set<std::string> keys;
   auto error = for_each_line(text, [&](size_t n, const key_line& l) -> std::string {
     switch (l.kind) {
-      case key_line::malformed:
+    case key_line::malformed:
+      return where(source, n) + ": not a Z85 public key (40 characters)";
+    case key_line::secret_key:
+      return where(source, n)
+             + ": a secret key in the allow-list; list only the clients' public keys";
+    case key_line::public_key:
+    case key_line::bare_key:
+      if (!is_z85_key(l.value))
         return where(source, n) + ": not a Z85 public key (40 characters)";
-      case key_line::secret_key:
-        return where(source, n)
-               + ": a secret key in the allow-list; list only the clients' public keys";
-      case key_line::public_key:
-      case key_line::bare_key:
-        if (!is_z85_key(l.value))
-          return where(source, n) + ": not a Z85 public key (40 characters)";
-        keys.emplace(l.value);
-        return {};
-      default:
-        return {};
+      keys.emplace(l.value);
+      return {};
+    default:
+      return {};
     }
   });
   if (!error.empty())

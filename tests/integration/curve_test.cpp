@@ -106,8 +106,8 @@ protected:
 
   /// Every key of the test, none of which may appear in any output.
   std::vector<std::string> all_keys() const {
-    return {server.public_key, server.secret_key, alice.public_key, alice.secret_key,
-            mallory.public_key, mallory.secret_key};
+    return {server.public_key, server.secret_key,  alice.public_key,
+            alice.secret_key,  mallory.public_key, mallory.secret_key};
   }
 
   test_database db;
@@ -120,7 +120,7 @@ protected:
 } // namespace
 
 TEST_F(curve, keygen_writes_a_secret_certificate_only_its_owner_can_read_and_never_overwrites) {
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(keys.path("alice.key_secret").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto pub = load_curve_certificate(keys.path("alice.key"), false);

@@ -1,9 +1,9 @@
 // The event stream end to end: the real `scpipe run` binary, a real ZeroMQ producer, a real
 // PostgreSQL (protocol.md, schema.md).
 
+#include "core/hex.hpp"
 #include "support/database.hpp"
 #include "support/process.hpp"
-#include "core/hex.hpp"
 #include "support/producer.hpp"
 
 #include <gtest/gtest.h>
@@ -210,7 +210,8 @@ TEST_F(event_stream, hostile_payloads_get_their_reason_are_kept_verbatim_and_har
   running_service s{db};
   producer p{s.endpoint};
   auto event = [](const std::string& type) {
-    return R"({"user_id": 1, "event_type": ")" + type + R"(", "event_time": "2019-01-01T00:00:00"})";
+    return R"({"user_id": 1, "event_type": ")" + type
+           + R"(", "event_time": "2019-01-01T00:00:00"})";
   };
   std::string raw_nul = event("log");
   raw_nul.insert(raw_nul.find("log") + 3, 1, '\0');
@@ -240,11 +241,13 @@ TEST_F(event_stream, hostile_payloads_get_their_reason_are_kept_verbatim_and_har
         << c.id;
   }
   // COPY's NULL marker (\N) and end marker (\.), quotes, a statement: all stored as sent.
-  auto ok = p.request("nasty", R"({"user_id": 5, "event_type": "x'); DROP TABLE sc.sc_user_event; --\\N\"", )"
-                               R"("platform": "\\.", "event_time": "2019-01-01T00:00:00"})");
+  auto ok = p.request(
+      "nasty", R"({"user_id": 5, "event_type": "x'); DROP TABLE sc.sc_user_event; --\\N\"", )"
+               R"("platform": "\\.", "event_time": "2019-01-01T00:00:00"})");
   EXPECT_EQ(ok.body.status, reply_status::ok) << ok.text;
-  EXPECT_EQ(db.scalar("select event_type || '|' || platform from sc.sc_user_event where user_id = 5"),
-            R"(x'); DROP TABLE sc.sc_user_event; --\N"|\.)");
+  EXPECT_EQ(
+      db.scalar("select event_type || '|' || platform from sc.sc_user_event where user_id = 5"),
+      R"(x'); DROP TABLE sc.sc_user_event; --\N"|\.)");
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 1);
   EXPECT_EQ(p.request("after", events_payload(3)).body.status, reply_status::ok);
   EXPECT_FALSE(s.svc->wait(0ms).has_value()) << "the service is still running";

@@ -95,7 +95,8 @@ TEST_F(loaders, hostile_documents_are_refused_clearly_or_kept_verbatim_for_the_e
   std::string sql_text = R"({"user_id": 3, "user_email": "x'); drop table sc.sc_user; --\\n@x"})";
   std::string escaped_nul = R"({"user_id": 4, "user_email": "a\u0000b@x"})";
   std::string huge = R"({"user_id": 5, "user_email": ")" + std::string(1 << 20, 'x') + R"("})";
-  r = scpipe({"load-users", write("ok.ndjson", sql_text + "\n" + escaped_nul + "\n" + huge + "\n")});
+  r = scpipe(
+      {"load-users", write("ok.ndjson", sql_text + "\n" + escaped_nul + "\n" + huge + "\n")});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(one("select string_agg(user_document::text, '|' order by load_seq) from "
                 "staging.sc_user_document where load_seq < (select max(load_seq) from "

@@ -23,8 +23,7 @@ std::string pyzmq_public(const std::string& key) {
          + key + "\"\n";
 }
 
-template <class T>
-std::string error_of(const std::variant<T, std::string>& v) {
+template <class T> std::string error_of(const std::variant<T, std::string>& v) {
   auto* e = std::get_if<std::string>(&v);
   return e ? *e : "(no error)";
 }
@@ -36,7 +35,7 @@ TEST(curve_keys, z85_keys_are_forty_characters_of_the_z85_alphabet) {
   EXPECT_FALSE(is_z85_key(std::string{alice_public}.substr(1)));
   EXPECT_FALSE(is_z85_key(std::string{alice_public} + "a"));
   EXPECT_FALSE(is_z85_key("RvMY?%4?L}zQ]0%=+-DCt=6AA?aX{tMEY<S!i?B "));  // space
-  EXPECT_FALSE(is_z85_key("RvMY?%4?L}zQ]0%=+-DCt=6AA?aX{tMEY<S!i?B\""));  // quote
+  EXPECT_FALSE(is_z85_key("RvMY?%4?L}zQ]0%=+-DCt=6AA?aX{tMEY<S!i?B\"")); // quote
 }
 
 TEST(curve_keys, secret_certificate_round_trips_through_its_rendering) {
@@ -75,7 +74,8 @@ TEST(curve_keys, malformed_certificate_names_file_and_line_but_not_the_key) {
 }
 
 TEST(curve_keys, allow_list_takes_bare_keys_and_concatenated_public_certificates) {
-  auto text = "# producers allowed in\n" + std::string{alice_public} + "\n\n" + pyzmq_public(bob_public);
+  auto text =
+      "# producers allowed in\n" + std::string{alice_public} + "\n\n" + pyzmq_public(bob_public);
   auto list = parse_curve_allow_list(text, "allowed");
   ASSERT_TRUE((std::holds_alternative<std::set<std::string>>(list))) << error_of(list);
   EXPECT_EQ(std::get<std::set<std::string>>(list),
@@ -83,19 +83,22 @@ TEST(curve_keys, allow_list_takes_bare_keys_and_concatenated_public_certificates
 }
 
 TEST(curve_keys, allow_list_refuses_secret_keys_bad_lines_and_emptiness) {
-  auto with_secret =
-      parse_curve_allow_list(render_curve_certificate({alice_public, alice_secret}, true), "allowed");
+  auto with_secret = parse_curve_allow_list(
+      render_curve_certificate({alice_public, alice_secret}, true), "allowed");
   auto error = error_of(with_secret);
   EXPECT_EQ(error, "allowed:7: a secret key in the allow-list; list only the clients' public keys");
   EXPECT_EQ(error.find(alice_secret), std::string::npos);
-  EXPECT_EQ(error_of(parse_curve_allow_list(std::string{alice_public} + "\nnot a key\n", "allowed")),
-            "allowed:2: not a Z85 public key (40 characters)");
+  EXPECT_EQ(
+      error_of(parse_curve_allow_list(std::string{alice_public} + "\nnot a key\n", "allowed")),
+      "allowed:2: not a Z85 public key (40 characters)");
   EXPECT_EQ(error_of(parse_curve_allow_list("# nobody\n", "allowed")),
             "allowed: lists no client key (every client would be refused)");
 }
 
 TEST(curve_keys, server_keys_need_a_secret_certificate_and_name_the_config_key) {
   auto error = error_of(load_curve_server_keys("/nonexistent/server.key_secret", "/nonexistent/a"));
-  EXPECT_EQ(error.rfind("broker.curve_secret_key_file: cannot read \"/nonexistent/server.key_secret\"", 0), 0u)
+  EXPECT_EQ(error.rfind(
+                "broker.curve_secret_key_file: cannot read \"/nonexistent/server.key_secret\"", 0),
+            0u)
       << error;
 }

@@ -214,8 +214,8 @@ TEST(event_payload, deeply_nested_json_is_refused_whole_with_a_reason) {
 
 TEST(event_payload, huge_strings_are_refused_naming_the_field_and_kept_verbatim) {
   std::string big(4 << 20, 'x');
-  auto event = R"({"user_id": 1, "event_type": ")" + big
-               + R"(", "event_time": "2019-01-01T00:00:00"})";
+  auto event =
+      R"({"user_id": 1, "event_type": ")" + big + R"(", "event_time": "2019-01-01T00:00:00"})";
   auto d = decode_payload(event);
   EXPECT_EQ(d.accepted, 0u);
   ASSERT_EQ(d.rejections.size(), 1u);
@@ -224,7 +224,8 @@ TEST(event_payload, huge_strings_are_refused_naming_the_field_and_kept_verbatim)
 }
 
 TEST(event_payload, nul_characters_are_refused_escaped_or_raw) {
-  auto escaped = R"({"user_id": 1, "event_type": "log\u0000in", "event_time": "2019-01-01T00:00:00"})";
+  auto escaped =
+      R"({"user_id": 1, "event_type": "log\u0000in", "event_time": "2019-01-01T00:00:00"})";
   auto d = decode_payload(escaped);
   ASSERT_EQ(d.rejections.size(), 1u);
   EXPECT_EQ(d.rejections[0].reason,
@@ -244,5 +245,6 @@ TEST(event_payload, sql_metacharacters_are_data) {
       R"({"user_id": 1, "event_type": "x'); DROP TABLE sc.sc_user_event; --\\\t", "platform": "a\"b", "event_time": "2019-01-01T00:00:00"})");
   EXPECT_EQ(d.accepted, 1u);
   // COPY text escapes only backslash, tab, newline and CR; quotes and semicolons are data.
-  EXPECT_EQ(d.rows, "1\ta\"b\t2019-01-01 00:00:00\tx'); DROP TABLE sc.sc_user_event; --\\\\\\t\tf\n");
+  EXPECT_EQ(d.rows,
+            "1\ta\"b\t2019-01-01 00:00:00\tx'); DROP TABLE sc.sc_user_event; --\\\\\\t\tf\n");
 }

@@ -6,23 +6,16 @@
 
 #include "core/config.hpp"
 #include "core/utf8.hpp"
+#include "require.hpp"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 namespace {
 
 using namespace scpipe;
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "config_fuzz: invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::require;
 
 env_map parse_env(std::string_view text) {
   env_map env;

@@ -7,11 +7,10 @@
 #include "core/crm_rows.hpp"
 #include "core/csv_reader.hpp"
 #include "core/utf8.hpp"
+#include "require.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,13 +19,7 @@
 namespace {
 
 using namespace scpipe;
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "csv_fuzz: invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::require;
 
 struct read_result {
   std::vector<csv_record> records;

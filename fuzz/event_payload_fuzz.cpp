@@ -8,7 +8,9 @@
 
 #include "core/event_payload.hpp"
 #include "core/event_time.hpp"
+#include "core/text.hpp"
 #include "core/utf8.hpp"
+#include "require.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -16,8 +18,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,16 +25,7 @@
 namespace {
 
 using namespace scpipe;
-
-[[noreturn]] void violated(const char* what) {
-  std::fprintf(stderr, "event_payload_fuzz: invariant violated: %s\n", what);
-  std::abort();
-}
-
-void require(bool ok, const char* what) {
-  if (!ok)
-    violated(what);
-}
+using fuzz::require;
 
 /// COPY text-format field back to its text; nothing when an escape is not one append_copy_text
 /// writes.
@@ -108,15 +99,6 @@ std::vector<std::string_view> check_row(std::string_view row) {
   require(!text.empty() && valid_text(text, 50), "event_type is UTF-8 text of 1 to 50 characters");
   require(fields[4] == "t" || fields[4] == "f", "first_event is t or f");
   return fields;
-}
-
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && space(s.back()))
-    s.remove_suffix(1);
-  return s;
 }
 
 boost::json::value parse(std::string_view text, boost::json::error_code& ec) {

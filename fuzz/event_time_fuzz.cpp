@@ -5,23 +5,16 @@
 /// one-line reason.
 
 #include "core/event_time.hpp"
+#include "require.hpp"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 namespace {
 
 using namespace scpipe;
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "event_time_fuzz: invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::require;
 
 bool leap(int year) {
   return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;

@@ -6,14 +6,13 @@
 /// in the file on the line and at the position it reports.
 
 #include "core/json_documents.hpp"
+#include "require.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -21,13 +20,7 @@
 namespace {
 
 using namespace scpipe;
-
-void require(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "user_document_fuzz: invariant violated: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::require;
 
 struct split_result {
   std::vector<json_document> documents;

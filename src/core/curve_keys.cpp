@@ -1,5 +1,7 @@
 #include "core/curve_keys.hpp"
 
+#include "core/text.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -12,14 +14,6 @@ namespace {
 constexpr std::string_view z85_alphabet =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 constexpr size_t z85_key_chars = 40;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
 
 /// One meaningful line of a ZPL key file.
 struct key_line {

@@ -1,6 +1,7 @@
 #include "core/event_payload.hpp"
 
 #include "core/event_time.hpp"
+#include "core/text.hpp"
 #include "core/utf8.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -256,15 +257,6 @@ std::vector<std::string_view> array_elements(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && space(s.back()))
-    s.remove_suffix(1);
-  return s;
 }
 
 /// Counts a refused event and keeps its dead letter while under the limit.

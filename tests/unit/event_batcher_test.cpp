@@ -99,6 +99,21 @@ protected:
     log::set_level(log::level::info);
   }
 
+  /// A batcher over `links` (listener included), cutting one batch per message, started and
+  /// idle.
+  event_batcher_actor start_one_message_batches(const std::shared_ptr<seen>& s,
+                                                const std::shared_ptr<stream_links>& links) {
+    auto listener = sys->spawn(recording_listener, s);
+    links->listener_started(listener);
+    batcher_settings settings;
+    settings.max_rows = 1;
+    auto batcher = sys->spawn(event_batcher, settings, links);
+    links->batcher_started(batcher);
+    actors = {caf::actor_cast<caf::actor>(listener), caf::actor_cast<caf::actor>(batcher)};
+    sched->run();
+    return batcher;
+  }
+
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   caf::scheduler::test_coordinator* sched = nullptr;
@@ -110,16 +125,9 @@ protected:
 TEST_F(event_batcher_test, a_batch_whose_writer_dies_is_written_by_another) {
   auto s = std::make_shared<seen>();
   auto links = std::make_shared<stream_links>(2);
-  auto listener = sys->spawn(recording_listener, s);
-  links->listener_started(listener);
   links->writer_started(0, sys->spawn(stand_in_writer, s, 0, true));
   links->writer_started(1, sys->spawn(stand_in_writer, s, 1, false));
-  batcher_settings settings;
-  settings.max_rows = 1; // one message per batch
-  auto batcher = sys->spawn(event_batcher, settings, links);
-  links->batcher_started(batcher);
-  actors = {caf::actor_cast<caf::actor>(listener), caf::actor_cast<caf::actor>(batcher)};
-  sched->run();
+  auto batcher = start_one_message_batches(s, links);
 
   caf::anon_send(batcher, message(1));
   caf::anon_send(batcher, message(2));
@@ -135,16 +143,9 @@ TEST_F(event_batcher_test, a_batch_whose_writer_dies_is_written_by_another) {
 TEST_F(event_batcher_test, a_batch_whose_writer_crashes_without_answering_is_written_by_another) {
   auto s = std::make_shared<seen>();
   auto links = std::make_shared<stream_links>(2);
-  auto listener = sys->spawn(recording_listener, s);
-  links->listener_started(listener);
   links->writer_started(0, sys->spawn(crashing_writer, s, 0));
   links->writer_started(1, sys->spawn(stand_in_writer, s, 1, false));
-  batcher_settings settings;
-  settings.max_rows = 1; // one message per batch
-  auto batcher = sys->spawn(event_batcher, settings, links);
-  links->batcher_started(batcher);
-  actors = {caf::actor_cast<caf::actor>(listener), caf::actor_cast<caf::actor>(batcher)};
-  sched->run();
+  auto batcher = start_one_message_batches(s, links);
 
   caf::anon_send(batcher, message(1));
   caf::anon_send(batcher, message(2));

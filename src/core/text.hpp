@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string_view>
+
+namespace scpipe {
+
+/// `s` without leading and trailing whitespace as JSON defines it (space, tab, CR, LF), which
+/// is also what surrounds a line of the key files and NDJSON.
+inline std::string_view trim(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && space(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+} // namespace scpipe

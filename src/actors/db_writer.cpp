@@ -3,6 +3,7 @@
 #include "actors/stream_metrics.hpp"
 #include "core/event_reply.hpp"
 #include "core/health.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "core/sqlstate.hpp"
 #include "db/connection.hpp"
@@ -87,13 +88,19 @@ void attempt(self_pointer self) {
     m.batches_committed.inc();
     m.batch_rows.observe(static_cast<double>(batch.rows));
     reply_batch out;
-    for (auto& o : outcomes) {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      auto& o = outcomes[i];
       m.replies(o.status).inc();
-      if (o.status != reply_status::duplicate) {
+      if (o.id_reused) {
+        m.ids_reused.inc(); // nothing written: no events to count
+        log::warn(component, "message id reused with a different payload: refused",
+                  {{"writer", st.index}, {"message_id", readable_bytes(batch.messages[i].id)}});
+      } else if (o.status != reply_status::duplicate) {
         m.events_accepted.inc(o.accepted);
         m.events_rejected.inc(o.rejected);
       }
-      out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors)});
+      out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors,
+                                                 o.id_reused ? id_reused_reason : "")});
     }
     if (st.failing_since)
       log::info(component, "database writable again", {{"writer", st.index}});

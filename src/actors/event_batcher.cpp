@@ -4,6 +4,7 @@
 #include "actors/stream_metrics.hpp"
 #include "core/event_payload.hpp"
 #include "core/log.hpp"
+#include "core/payload_digest.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/system_messages.hpp>
@@ -129,8 +130,10 @@ event_batcher_actor::behavior_type event_batcher(self_pointer self, batcher_sett
               reject_payload("payload is " + std::to_string(m.size)
                              + " bytes, more than broker.max_message_bytes ("
                              + std::to_string(self->state.settings.max_message_bytes) + ")");
-        else
+        else {
+          bm.digest = payload_digest(m.payload);
           bm.content = decode_payload(m.payload);
+        }
         self->state.builder.add(std::move(bm), clock::now());
         dispatch(self);
       },

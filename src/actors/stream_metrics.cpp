@@ -34,6 +34,9 @@ const stream_metrics& stream_metrics::get() {
         r.get_counter("scpipe_events_accepted_total", "Events committed to sc.sc_user_event."),
         r.get_counter("scpipe_events_rejected_total",
                       "Events (or whole payloads) written to scpipe.rejected_event."),
+        r.get_counter("scpipe_broker_ids_reused_total",
+                      "Messages refused because their id was committed before with a different "
+                      "payload (reply reason id_reused); nothing of them was written."),
         r.get_counter("scpipe_writer_retries_total",
                       "Failed attempts at a batch that were retried after a backoff."),
         r.get_counter("scpipe_writer_batches_given_up_total",

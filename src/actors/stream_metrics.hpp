@@ -25,6 +25,7 @@ struct stream_metrics {
   metrics::histogram& commit_seconds; ///< one attempt that committed, start to commit
   metrics::counter& events_accepted;  ///< events committed to sc.sc_user_event
   metrics::counter& events_rejected;  ///< events (or payloads) dead-lettered
+  metrics::counter& ids_reused;       ///< messages refused: their id came with another payload
   metrics::counter& write_retries;    ///< failed attempts retried after a backoff
   metrics::counter& batches_given_up; ///< batches answered retry past the write deadline
 

@@ -24,7 +24,8 @@ constexpr std::string_view default_config_path = "config/scpipe.toml";
 
 constexpr std::string_view common_options = R"(Options:
   --config FILE   configuration file (default: config/scpipe.toml; when that default is
-                  missing, built-in defaults apply). SCPIPE_<SECTION>_<KEY> variables
+                  missing, built-in defaults apply; a directory or other non-regular file
+                  is an error). SCPIPE_<SECTION>_<KEY> variables
                   override any key, e.g. SCPIPE_DATABASE_URL.
   --help          this help
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad configuration.
@@ -129,8 +130,10 @@ const std::vector<command>& commands() {
        "CRM CSV export into staging.crm_customer",
        "RFC 4180 CSV with a header: quoted fields may hold commas, quotes and line breaks; CRLF\n"
        "or LF; a UTF-8 byte-order mark is ignored. Header names map to columns (user_email ->\n"
-       "customer_email; industry, region, company_name); other columns are ignored with a\n"
-       "warning. A bad row (field count, invalid UTF-8, a value over 200 characters) names the\n"
+       "customer_email; industry, region, company_name; any case and order); all four are\n"
+       "required, so a partial export cannot blank users' attributes; other columns are\n"
+       "ignored with a warning. A bad row (field count, invalid UTF-8, a value over 200 "
+       "characters) names the\n"
        "file and line and loads nothing of that file. One transaction per file.\n",
        {},
        1,
@@ -254,6 +257,10 @@ const std::vector<command>& commands() {
 }
 
 int main(int argc, char** argv) {
+  // Whatever a command prints goes through the secret scrubber, as log lines do (the secrets
+  // are registered once the configuration is read).
+  log::scrub_stream(std::cout);
+  log::scrub_stream(std::cerr);
   std::optional<std::string> config_path;
   std::vector<std::string> positional;
   std::vector<std::string> flags;

@@ -3,6 +3,7 @@
 #include "cli/progress.hpp"
 #include "core/curve_keys.hpp"
 #include "core/event_files.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "core/publish_messages.hpp"
 #include "core/publish_window.hpp"
@@ -311,6 +312,21 @@ void report_failures(const publish_summary& summary, const std::vector<std::stri
   }
 }
 
+void report_reused_ids(const publish_summary& summary) {
+  if (summary.reused_messages == 0)
+    return;
+  std::cerr << "scpipe publish: " << summary.reused_messages << " messages ("
+            << summary.reused_events
+            << " events) were refused: their ids were committed before with a different payload,"
+               " so nothing of them was written. Ids: ";
+  for (size_t i = 0; i < summary.reused_ids.size(); ++i)
+    std::cerr << (i ? ", " : "") << readable_bytes(summary.reused_ids[i]);
+  if (summary.reused_messages > summary.reused_ids.size())
+    std::cerr << " and " << summary.reused_messages - summary.reused_ids.size() << " more";
+  std::cerr << ". Publish these files under a new --id-prefix (the same prefix, files and --batch"
+               " only resend what was sent before)\n";
+}
+
 } // namespace
 
 int publish_command(const invocation& inv) {
@@ -437,20 +453,25 @@ int publish_command(const invocation& inv) {
       std::cerr << "scpipe publish: interrupted: " << unanswered << " messages ("
                 << unanswered_events << " events) were sent and not answered\n";
     report_failures(summary, files);
+    report_reused_ids(summary);
     if (summary.failed_messages > 0)
       std::cerr << "scpipe publish: a re-run with --id-prefix=" << prefix
                 << " and the same files and --batch sends the same ids: messages committed "
                    "already are answered duplicate, not written twice\n";
-    log::info(component, "published",
-              {{"messages", summary.messages_sent},
-               {"events", summary.events_sent},
-               {"accepted", summary.accepted_events},
-               {"rejected", summary.rejected_events},
-               {"duplicate_messages", summary.duplicate_messages},
-               {"resent", summary.resends},
-               {"failed_messages", summary.failed_messages}});
+    log::write(summary.clean() && !input_failed && !interrupted ? log::level::info
+                                                                : log::level::warn,
+               component, "published",
+               {{"messages", summary.messages_sent},
+                {"events", summary.events_sent},
+                {"accepted", summary.accepted_events},
+                {"rejected", summary.rejected_events},
+                {"duplicate_messages", summary.duplicate_messages},
+                {"resent", summary.resends},
+                {"failed_messages", summary.failed_messages},
+                {"id_reused_messages", summary.reused_messages}});
+    // --allow-rejected covers bad events, never data refused for a reused id.
     bool rejections_ok = summary.rejected_events == 0 || inv.has("--allow-rejected");
-    bool answered = summary.failed_messages == 0;
+    bool answered = summary.failed_messages == 0 && summary.reused_messages == 0;
     return answered && rejections_ok && !input_failed && !interrupted ? exit_success : exit_failure;
   } catch (const input_error& e) {
     std::cerr << "scpipe publish: " << e.what() << "; nothing was sent\n";

@@ -46,7 +46,7 @@ std::string now_utc() {
 
 bool write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out{path, std::ios::binary};
-  out << text;
+  out << log::scrubbed(text);
   out.close();
   if (!out) {
     std::cerr << "scpipe report: " << path.string() << ": cannot write\n";

@@ -363,14 +363,25 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
 
 std::variant<config, config_errors> load_config(const std::string& path, bool required,
                                                 const env_map& env) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in) {
-    if (required)
-      return config_errors{path + ": cannot read configuration file: " + std::strerror(errno)};
+  // Only a missing default file means "built-in defaults"; a directory, a device or a file that
+  // cannot be read is an error, never an empty configuration.
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found && !required)
     return parse_config("", path, env);
-  }
+  if (ec)
+    return config_errors{path + ": cannot read configuration file: " + ec.message()};
+  if (status.type() == std::filesystem::file_type::directory)
+    return config_errors{path + ": is a directory, not a configuration file"};
+  if (status.type() != std::filesystem::file_type::regular)
+    return config_errors{path + ": is not a regular file, not a configuration file"};
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return config_errors{path + ": cannot read configuration file: " + std::strerror(errno)};
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad())
+    return config_errors{path + ": cannot read configuration file: " + std::strerror(errno)};
   return parse_config(text.str(), path, env);
 }
 

@@ -46,9 +46,16 @@ std::optional<csv_error> crm_row_mapper::header(const csv_record& record) {
                        "column '" + record.fields[i] + "' appears twice in the header"};
     slot = i;
   }
-  if (!source_[0])
-    return csv_error{record.line, "the header has no user_email column (expected user_email, "
-                                  "industry, region, company_name)"};
+  // Every column is required: a missing one would read as 'unknown' for every user and turn
+  // wrong data into new SCD-2 versions.
+  std::string missing;
+  for (size_t c = 0; c < columns().size(); ++c)
+    if (!source_[c])
+      missing += std::string{missing.empty() ? "" : ", "} + (c == 0 ? "user_email" : columns()[c]);
+  if (!missing.empty())
+    return csv_error{record.line, "the header has no " + missing + " column"
+                                      + (missing.find(',') == std::string::npos ? "" : "s")
+                                      + " (expected user_email, industry, region, company_name)"};
   return std::nullopt;
 }
 

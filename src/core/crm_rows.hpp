@@ -11,8 +11,8 @@ namespace scpipe {
 
 /// Turns CSV records of a CRM export into rows of staging.crm_customer
 /// (customer_email, industry, region, company_name). The header names the columns in any
-/// order; `user_email` (or `customer_email`) is required and lands in customer_email; columns
-/// the table has no place for are ignored (and reported by ignored_columns()).
+/// order; all four are required (`user_email`, or `customer_email`, lands in customer_email);
+/// columns the table has no place for are ignored (and reported by ignored_columns()).
 class crm_row_mapper {
 public:
   /// The staging columns, in the order rows are produced.

@@ -17,6 +17,8 @@ struct batch_message {
   uint64_t seq = 0;
   /// The producer's message id (1..255 bytes).
   std::string id;
+  /// payload_digest() of its payload; nullopt when the payload was dropped (too large).
+  std::optional<uint64_t> digest;
   /// When the service read it (microseconds since the Unix epoch): dead letters record it.
   int64_t received_at_us = 0;
   /// Its rows and rejections.

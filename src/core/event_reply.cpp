@@ -1,5 +1,7 @@
 #include "core/event_reply.hpp"
 
+#include "core/log.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -33,16 +35,19 @@ reply_status status_for(uint64_t accepted, uint64_t rejected) {
 }
 
 std::string render_reply(reply_status status, uint64_t accepted, uint64_t rejected,
-                         const std::vector<event_rejection>& rejections) {
+                         const std::vector<event_rejection>& rejections, std::string_view reason) {
   json::array errors;
   auto n = std::min(rejections.size(), max_reply_errors);
   errors.reserve(n);
   for (size_t i = 0; i < n; ++i)
-    errors.push_back(json::object{{"index", rejections[i].index}, {"error", rejections[i].reason}});
+    errors.push_back(json::object{{"index", rejections[i].index},
+                                  {"error", log::scrubbed(rejections[i].reason)}});
   json::object reply{{"status", to_string(status)},
                      {"accepted", accepted},
                      {"rejected", rejected},
                      {"errors", std::move(errors)}};
+  if (!reason.empty())
+    reply["reason"] = reason;
   return json::serialize(reply);
 }
 
@@ -73,6 +78,8 @@ std::optional<parsed_reply> parse_reply(std::string_view body) {
   };
   if (!count("accepted", out.accepted) || !count("rejected", out.rejected))
     return std::nullopt;
+  if (const auto* reason = obj->if_contains("reason"); reason && reason->is_string())
+    out.reason = std::string{reason->get_string()};
   if (const auto* errors = obj->if_contains("errors"); errors && errors->is_array()) {
     for (const auto& e : errors->get_array()) {
       const auto* eo = e.if_object();

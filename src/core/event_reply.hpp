@@ -27,10 +27,15 @@ reply_status status_for(uint64_t accepted, uint64_t rejected);
 /// At most this many errors are listed in a reply.
 inline constexpr size_t max_reply_errors = 100;
 
+/// The `reason` of a `rejected` reply to a message whose id was committed before with a
+/// different payload (protocol.md): nothing of it was written; it must go under a new id.
+inline constexpr std::string_view id_reused_reason = "id_reused";
+
 /// The reply's JSON object: {"status", "accepted", "rejected", "errors": [{"index","error"}]},
-/// listing the first max_reply_errors rejections.
+/// listing the first max_reply_errors rejections, and "reason" when `reason` is not empty.
 std::string render_reply(reply_status status, uint64_t accepted, uint64_t rejected,
-                         const std::vector<event_rejection>& rejections = {});
+                         const std::vector<event_rejection>& rejections = {},
+                         std::string_view reason = {});
 
 /// A reply as a producer reads it.
 struct parsed_reply {
@@ -38,6 +43,7 @@ struct parsed_reply {
   uint64_t accepted = 0;
   uint64_t rejected = 0;
   std::vector<event_rejection> errors; ///< `raw` stays empty
+  std::string reason;                  ///< e.g. id_reused_reason; empty when absent
 };
 
 /// Reads a reply body; nullopt when it is not a reply of protocol.md.

@@ -17,4 +17,13 @@ inline std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+/// `bytes` as they are when they are printable ASCII (message ids from scpipe publish), else
+/// as "0x" and their hexadecimal: for log lines and messages.
+inline std::string readable_bytes(std::string_view bytes) {
+  for (unsigned char c : bytes)
+    if (c < 0x20 || c > 0x7e)
+      return "0x" + to_hex(bytes);
+  return std::string{bytes};
+}
+
 } // namespace scpipe

@@ -1,5 +1,7 @@
 #include "core/http.hpp"
 
+#include "core/log.hpp"
+
 #include <charconv>
 
 namespace scpipe {
@@ -61,7 +63,8 @@ http_parse_result parse_http_request(std::string_view head) {
   return out;
 }
 
-std::string http_response(int status, std::string_view content_type, std::string_view body) {
+std::string http_response(int status, std::string_view content_type, std::string_view raw_body) {
+  auto body = log::scrubbed(std::string{raw_body});
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string{reason_phrase(status)}
                     + "\r\nContent-Type: " + std::string{content_type} + "\r\nContent-Length: "
                     + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";

@@ -25,7 +25,20 @@ std::string describe(char c) {
 std::optional<json_stream_error> json_document_splitter::fail(std::string message) {
   auto record = state_ == state::in_document ? current_.record : 0;
   state_ = state::done;
-  return json_stream_error{line_, record, std::move(message)};
+  return at_its_line(json_stream_error{line_, record, std::move(message)});
+}
+
+json_stream_error json_document_splitter::at_its_line(json_stream_error error) const {
+  // In NDJSON a record cannot span lines: once records came one per line, a record that runs
+  // on is a line cut short, and the error belongs to that line, not to where the scan gave up
+  // (the end of the file, often).
+  bool ndjson = !array_ && !spanning_seen_ && current_.record > 1;
+  if (!ndjson || error.record != current_.record || error.line == current_.line)
+    return error;
+  error.message = "record " + std::to_string(current_.record) + " is not complete on its line ("
+                  + "records come one per line before it): " + error.message;
+  error.line = current_.line;
+  return error;
 }
 
 std::optional<json_stream_error> json_document_splitter::complete(std::vector<json_document>& out) {
@@ -40,6 +53,7 @@ std::optional<json_stream_error> json_document_splitter::complete(std::vector<js
     state_ = state::done;
     return locate_syntax_error();
   }
+  spanning_seen_ = spanning_seen_ || current_.text.find('\n') != std::string::npos;
   out.push_back(std::move(current_));
   current_ = {};
   state_ = array_ ? state::in_array_after_element : state::between;
@@ -50,10 +64,9 @@ std::optional<json_stream_error> json_document_splitter::too_large() {
   auto line = current_.line;
   auto record = current_.record;
   state_ = state::done;
-  return json_stream_error{line, record,
-                           "record " + std::to_string(record) + " starting here is larger than "
-                               + std::to_string(max_bytes_)
-                               + " bytes (is a closing brace missing?)"};
+  return at_its_line({line, record,
+                      "record " + std::to_string(record) + " starting here is larger than "
+                          + std::to_string(max_bytes_) + " bytes (is a closing brace missing?)"});
 }
 
 json_stream_error json_document_splitter::locate_syntax_error() const {
@@ -73,8 +86,8 @@ json_stream_error json_document_splitter::locate_syntax_error() const {
   for (auto& ch : context)
     if (static_cast<unsigned char>(ch) < 0x20)
       ch = ' ';
-  return {line, current_.record,
-          "invalid JSON (" + ec.message() + ") right after \"" + context + "\""};
+  return at_its_line({line, current_.record,
+                      "invalid JSON (" + ec.message() + ") right after \"" + context + "\""});
 }
 
 std::optional<json_stream_error> json_document_splitter::feed(std::string_view chunk,
@@ -89,6 +102,9 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
   for (; i < chunk.size(); ++i) {
     char c = chunk[i];
     if (state_ == state::in_document) {
+      if (in_string_ && c == '\n') // JSON strings hold no raw line breaks: a line cut short
+        return fail("record " + std::to_string(current_.record)
+                    + ": the line ends inside a string (is it cut short?)");
       if (c == '\n')
         ++line_;
       if (in_string_) {

@@ -27,7 +27,8 @@ struct json_stream_error {
 /// Splits a stream of user documents into its top-level JSON objects without building a tree
 /// of the whole stream: memory stays within one document however large the file. Accepts one
 /// JSON array of objects, or objects one after another (NDJSON, or pretty-printed ones).
-/// Each document's syntax (and UTF-8) is checked with Boost.JSON.
+/// Each document's syntax (and UTF-8) is checked with Boost.JSON. Errors name the line at fault:
+/// in NDJSON (records one per line so far) a broken record's own line, not where the scan ended.
 ///
 ///   feed(chunk) ─▶ scan: depth, strings, escapes ─▶ complete object ─▶ parse check ─▶ out
 class json_document_splitter {
@@ -64,6 +65,7 @@ private:
   std::optional<json_stream_error> scan(std::string_view chunk, std::vector<json_document>& out);
   std::optional<json_stream_error> fail(std::string message);
   json_stream_error locate_syntax_error() const;
+  json_stream_error at_its_line(json_stream_error error) const;
   std::optional<json_stream_error> too_large();
   std::optional<json_stream_error> complete(std::vector<json_document>& out);
 
@@ -75,6 +77,8 @@ private:
   size_t depth_ = 0;
   bool in_string_ = false;
   bool escape_ = false;
+  /// Whether a record so far spanned lines (then the stream is not NDJSON).
+  bool spanning_seen_ = false;
   bom_skipper bom_;
   json_document current_;
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <streambuf>
 #include <unistd.h>
 #include <vector>
 
@@ -82,6 +83,55 @@ void add_secret(std::string secret) {
 void clear_secrets() {
   std::lock_guard guard{secrets_mutex};
   secrets.clear();
+}
+
+std::string scrubbed(std::string text) {
+  scrub(text);
+  return text;
+}
+
+scrubbing_buffer::scrubbing_buffer(std::streambuf* sink) : sink_{sink} {}
+
+scrubbing_buffer::int_type scrubbing_buffer::overflow(int_type ch) {
+  if (traits_type::eq_int_type(ch, traits_type::eof()))
+    return traits_type::not_eof(ch);
+  std::lock_guard guard{mutex_};
+  pending_ += traits_type::to_char_type(ch);
+  pass_on_lines();
+  return ch;
+}
+
+std::streamsize scrubbing_buffer::xsputn(const char* s, std::streamsize n) {
+  std::lock_guard guard{mutex_};
+  pending_.append(s, static_cast<size_t>(n));
+  pass_on_lines();
+  return n;
+}
+
+int scrubbing_buffer::sync() {
+  std::lock_guard guard{mutex_};
+  pass_on(pending_.size());
+  return sink_->pubsync();
+}
+
+void scrubbing_buffer::pass_on_lines() {
+  auto end = pending_.find_last_of("\n\r");
+  if (end != std::string::npos)
+    pass_on(end + 1);
+}
+
+void scrubbing_buffer::pass_on(size_t n) {
+  auto text = pending_.substr(0, n);
+  pending_.erase(0, n);
+  scrub(text);
+  sink_->sputn(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+void scrub_stream(std::ostream& stream) {
+  // Never freed: std::cout and std::cerr are flushed at exit, after static objects are gone.
+  auto* buffer = new scrubbing_buffer{stream.rdbuf()};
+  stream.rdbuf(buffer);
+  stream.unsetf(std::ios::unitbuf);
 }
 
 void set_output_fd(int fd) {

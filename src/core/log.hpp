@@ -2,7 +2,10 @@
 
 #include <boost/json/object.hpp>
 
+#include <mutex>
 #include <optional>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 
@@ -26,6 +29,37 @@ void add_secret(std::string secret);
 
 /// Forgets every registered secret (tests).
 void clear_secrets();
+
+/// `text` with every registered secret replaced by "****": for output that is not a log line
+/// (command messages, HTTP bodies, replies, report files), so a secret leaks through none.
+std::string scrubbed(std::string text);
+
+/// A stream buffer that holds text until a line ends ('\n', '\r') or the stream is flushed,
+/// then passes it on, scrubbed, to `sink`.
+class scrubbing_buffer : public std::streambuf {
+public:
+  explicit scrubbing_buffer(std::streambuf* sink);
+
+protected:
+  int_type overflow(int_type ch) override;
+  std::streamsize xsputn(const char* s, std::streamsize n) override;
+  int sync() override;
+
+private:
+  /// Passes on the complete lines; the rest waits for its line's end.
+  void pass_on_lines();
+  /// Passes on the first `n` characters, scrubbed.
+  void pass_on(size_t n);
+
+  std::streambuf* sink_;
+  std::mutex mutex_;
+  std::string pending_;
+};
+
+/// Sends everything written to `stream` (std::cout, std::cerr) through a scrubbing_buffer into
+/// the buffer `stream` had, for the rest of the process; unit-buffering is turned off so that a
+/// secret is not cut in two by a flush between insertions.
+void scrub_stream(std::ostream& stream);
 
 /// Sends log lines to a file descriptor (default: 2, standard error).
 void set_output_fd(int fd);

@@ -29,6 +29,13 @@ void publish_summary::note(std::map<std::string, reason_stat>& reasons, const st
 
 void publish_summary::answered(const outgoing_message& message, const parsed_reply& r) {
   auto events = message.events();
+  if (r.reason == id_reused_reason) {
+    ++reused_messages;
+    reused_events += events;
+    if (reused_ids.size() < max_listed_ids)
+      reused_ids.push_back(message.id);
+    return;
+  }
   size_t rejected = 0;
   switch (r.status) {
   case reply_status::rejected:
@@ -115,6 +122,9 @@ std::string publish_summary::format(const std::vector<std::string>& files, size_
       + "), resent " + std::to_string(resends)
       + (failed_messages > 0 ? ", no final reply " + std::to_string(failed_messages)
                                    + " messages (events " + std::to_string(failed_events) + ")"
+                             : std::string{})
+      + (reused_messages > 0 ? ", id reused " + std::to_string(reused_messages)
+                                   + " messages (events " + std::to_string(reused_events) + ")"
                              : std::string{})
       + "\n";
   auto reasons = rejection_reasons();

@@ -32,15 +32,17 @@ public:
   void resent();
 
   /// A message got its final reply (any status but `retry`). A `rejected` message counts all
-  /// its events rejected; a `duplicate` counts as the service reports (its first time).
+  /// its events rejected; a `duplicate` counts as the service reports (its first time); one
+  /// refused for a reused id (reason id_reused) counts apart: nothing of it was written or
+  /// dead-lettered.
   void answered(const outgoing_message& message, const parsed_reply& r);
 
   /// A message got no final reply (given up, interrupted, an unintelligible reply).
   void failed(const outgoing_message& message, const std::string& reason);
 
-  /// Nothing rejected and every message answered: exit 0.
+  /// Nothing rejected, no id reused and every message answered: exit 0.
   bool clean() const {
-    return rejected_events == 0 && failed_messages == 0;
+    return rejected_events == 0 && failed_messages == 0 && reused_messages == 0;
   }
 
   /// Rejection reasons, most events first (ties: first seen first).
@@ -67,6 +69,12 @@ public:
   size_t duplicate_events = 0;
   size_t failed_messages = 0;
   size_t failed_events = 0;
+  /// Messages refused because their id was committed before with another payload.
+  size_t reused_messages = 0;
+  size_t reused_events = 0;
+  /// The first max_listed_ids of their ids, in reply order.
+  std::vector<std::string> reused_ids;
+  static constexpr size_t max_listed_ids = 10;
   /// Rejected events the replies give no reason for (a reply lists at most 100 errors).
   size_t unlisted_rejections = 0;
   /// Of those, events of `duplicate` messages (rejected the first time; reasons not repeated).

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -41,6 +42,19 @@ template <class Range, class F> std::string array_literal(const Range& items, F&
     out += token(item);
   }
   return out + "}";
+}
+
+/// What the ledger holds for a message id committed before.
+struct ledger_entry {
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  std::optional<uint64_t> digest; ///< nullopt: committed without one (before 0006, too large)
+  std::string committed_at;       ///< when, for the reused-id error
+};
+
+/// A digest as an element of a bigint[] literal (the column is signed).
+std::string digest_token(const batch_message& m) {
+  return m.digest ? std::to_string(static_cast<int64_t>(*m.digest)) : std::string{"NULL"};
 }
 
 /// One accepted row of a message, for isolating refused rows.
@@ -188,21 +202,29 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.accepted); });
   auto rejected = array_literal(
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.rejected); });
+  auto digests = array_literal(owners, [&](size_t i) { return digest_token(batch.messages[i]); });
   std::set<std::string> inserted;
-  for (const auto& row :
-       tx.exec_params("insert into scpipe.event_ledger (message_id, accepted, rejected) "
-                      "select decode(id, 'hex'), a, r from unnest($1::text[], $2::int[], "
-                      "$3::int[]) as t(id, a, r) "
-                      "on conflict (message_id) do nothing returning encode(message_id, 'hex')",
-                      ids, accepted, rejected))
+  for (const auto& row : tx.exec_params(
+           "insert into scpipe.event_ledger (message_id, accepted, rejected, payload_digest) "
+           "select decode(id, 'hex'), a, r, d from unnest($1::text[], $2::int[], $3::int[], "
+           "$4::bigint[]) as t(id, a, r, d) "
+           "on conflict (message_id) do nothing returning encode(message_id, 'hex')",
+           ids, accepted, rejected, digests))
     inserted.insert(row[0].as<std::string>());
-  std::map<std::string, std::pair<uint64_t, uint64_t>> earlier; // hex id → counts
+  std::map<std::string, ledger_entry> earlier; // hex id → what the ledger holds
   if (inserted.size() < owners.size())
     for (const auto& row : tx.exec_params(
-             "select encode(message_id, 'hex'), accepted, rejected from scpipe.event_ledger "
+             "select encode(message_id, 'hex'), accepted, rejected, payload_digest, "
+             "to_char(committed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') "
+             "from scpipe.event_ledger "
              "where message_id = any (select decode(id, 'hex') from unnest($1::text[]) as t(id))",
-             ids))
-      earlier[row[0].as<std::string>()] = {row[1].as<uint64_t>(), row[2].as<uint64_t>()};
+             ids)) {
+      ledger_entry e{row[1].as<uint64_t>(), row[2].as<uint64_t>(), std::nullopt,
+                     row[4].as<std::string>()};
+      if (!row[3].is_null())
+        e.digest = static_cast<uint64_t>(row[3].as<int64_t>());
+      earlier[row[0].as<std::string>()] = std::move(e);
+    }
 
   std::vector<message_outcome> out(batch.messages.size());
   std::vector<bool> fresh(batch.messages.size(), false);
@@ -272,19 +294,32 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   // -- the answers ---------------------------------------------------------------------------
   for (size_t i = 0; i < batch.messages.size(); ++i) {
     auto& o = out[i];
+    const auto& m = batch.messages[i];
     if (fresh[i]) {
       o.status = status_for(o.accepted, o.rejected);
       continue;
     }
-    auto found = earlier.find(to_hex(batch.messages[i].id));
-    if (found == earlier.end()) {
-      // The same id earlier in this very batch: answered with that message's counts.
-      const auto& first = out[first_of[batch.messages[i].id]];
-      o.accepted = first.accepted;
-      o.rejected = first.rejected;
-    } else {
-      std::tie(o.accepted, o.rejected) = found->second;
+    auto found = earlier.find(to_hex(m.id));
+    // The same id earlier in this very batch, or committed before.
+    const auto& first_message = batch.messages[first_of[m.id]];
+    ledger_entry first =
+        found != earlier.end()
+            ? found->second
+            : ledger_entry{out[first_of[m.id]].accepted, out[first_of[m.id]].rejected,
+                           first_message.digest, "in the same batch"};
+    if (first.digest && m.digest && *first.digest != *m.digest) {
+      o.status = reply_status::rejected;
+      o.id_reused = true;
+      o.rejected = m.content.accepted + m.content.rejected;
+      o.errors = {{-1,
+                   "message id reused: it was committed before (" + first.committed_at
+                       + ") with a different payload; nothing of this one was written. Send "
+                         "it under a new id",
+                   {}}};
+      continue;
     }
+    o.accepted = first.accepted;
+    o.rejected = first.rejected;
     o.status = maybe_committed && found != earlier.end() ? status_for(o.accepted, o.rejected)
                                                          : reply_status::duplicate;
   }

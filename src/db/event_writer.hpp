@@ -28,6 +28,8 @@ struct message_outcome {
   reply_status status = reply_status::retry;
   uint64_t accepted = 0;
   uint64_t rejected = 0;
+  /// Whether it was refused for carrying a message id already committed with another payload.
+  bool id_reused = false;
   /// Every rejection, the validator's and the database's, in payload order (the reply lists
   /// the first max_reply_errors).
   std::vector<event_rejection> errors;
@@ -37,6 +39,7 @@ struct message_outcome {
 ///
 ///   BEGIN
 ///     ledger rows for the batch's ids ── ON CONFLICT DO NOTHING ──▶ ids seen before: duplicate
+///                                          (same payload digest) or id reused (another digest)
 ///     COPY the new messages' rows into sc.sc_user_event   (savepoint; on a data error the
 ///          rows are bisected under savepoints until the refused ones are isolated)
 ///     ledger counts corrected for refused rows

@@ -101,3 +101,28 @@ TEST(cli, database_password_never_reaches_the_log_or_errors) {
   EXPECT_NE(service.err().find(user + ":****@"), std::string::npos) << service.err();
   EXPECT_NE(bad.err.find("postgresql://u:****@127.0.0.1:1/x"), std::string::npos) << bad.err;
 }
+
+TEST(cli, password_with_a_bad_percent_escape_reaches_no_command_output) {
+  // A raw '%' in the password makes libpq quote the password in its own error; a malformed
+  // IPv6 host makes it quote the whole URL. Neither may show the password on any output.
+  test::scratch_files files;
+  auto users = files.write("u.json", "[]");
+  auto crm = files.write("c.csv", "user_email,industry,region,company_name\n");
+  for (std::string url : {"postgresql://postgres:Sup3r%Secret@127.0.0.1:1/x",
+                          "postgresql://postgres:Sup3r%Secret@[::1"}) {
+    for (std::vector<std::string> argv :
+         {std::vector<std::string>{SCPIPE_BINARY, "migrate"},
+          {SCPIPE_BINARY, "etl"},
+          {SCPIPE_BINARY, "load-users", users},
+          {SCPIPE_BINARY, "load-crm", crm},
+          {SCPIPE_BINARY, "report", "--out=" + files.write("dir", "") + ".d"},
+          {SCPIPE_BINARY, "replay-rejected"},
+          {SCPIPE_BINARY, "seed", "--dir=" + std::string{SCPIPE_SOURCE_DIR} + "/seed"}}) {
+      auto r = run(argv, {{"SCPIPE_DATABASE_URL", url}});
+      EXPECT_NE(r.code, 0) << argv[1];
+      EXPECT_EQ((r.out + r.err).find("Secret"), std::string::npos) << argv[1] << ":\n" << r.err;
+      EXPECT_NE(r.err.find("****"), std::string::npos) << argv[1] << " names what failed:\n"
+                                                       << r.err;
+    }
+  }
+}

@@ -98,6 +98,33 @@ TEST_F(event_stream, resent_id_is_answered_duplicate_without_new_rows) {
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 5);
 }
 
+TEST_F(event_stream, reused_id_with_another_payload_is_refused_and_nothing_of_it_written) {
+  running_service s{db};
+  producer p{s.endpoint};
+  EXPECT_EQ(p.request("export-1", events_payload(1)).body.status, reply_status::ok);
+  auto reused = p.request("export-1", events_payload(3, 100));
+  EXPECT_EQ(reused.body.status, reply_status::rejected) << reused.text;
+  EXPECT_EQ(reused.body.reason, "id_reused") << reused.text;
+  EXPECT_EQ(reused.body.accepted, 0u);
+  EXPECT_EQ(reused.body.rejected, 3u);
+  ASSERT_EQ(reused.body.errors.size(), 1u) << reused.text;
+  EXPECT_EQ(reused.body.errors[0].index, -1);
+  EXPECT_EQ(reused.body.errors[0].reason.rfind("message id reused: it was committed before (", 0),
+            0u)
+      << reused.text;
+  // The first payload again is still a resend; nothing of the second was stored or
+  // dead-lettered (a replay must not turn it into events).
+  EXPECT_EQ(p.request("export-1", events_payload(1)).body.status, reply_status::duplicate);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 1);
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event"), 0);
+  // Ids committed before the ledger kept digests are answered duplicate, as before.
+  {
+    auto c = db.connect();
+    pqxx::nontransaction{c}.exec0("update scpipe.event_ledger set payload_digest = null");
+  }
+  EXPECT_EQ(p.request("export-1", events_payload(3, 100)).body.status, reply_status::duplicate);
+}
+
 TEST_F(event_stream,
        bad_events_are_dead_lettered_with_reasons_naming_the_field_and_the_rest_committed) {
   running_service s{db};
@@ -541,6 +568,20 @@ TEST_F(event_stream, scpipe_publish_sends_csv_and_json_files_to_the_service) {
             std::string::npos)
       << bad.out << bad.err;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4001);
+  // The same prefix for other files: refused, named, exit 1 even with --allow-rejected.
+  auto other = run({SCPIPE_BINARY, "publish", "--allow-rejected", "--batch=700", "--id-prefix=e2e",
+                    json_path, csv_path},
+                   env);
+  EXPECT_EQ(other.code, 1) << other.out << other.err;
+  // Files swapped: json's 3 messages take csv's ids, csv's first 3 take json's; csv's 4th id
+  // is new and commits.
+  EXPECT_NE(other.out.find("id reused 6 messages (events 3600)"), std::string::npos) << other.out;
+  EXPECT_NE(other.err.find("their ids were committed before with a different payload"),
+            std::string::npos)
+      << other.err;
+  for (auto id : {"e2e-1-1", "e2e-1-2", "e2e-1-3", "e2e-2-1", "e2e-2-2", "e2e-2-3"})
+    EXPECT_NE(other.err.find(id), std::string::npos) << id << " not named:\n" << other.err;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 4401);
 }
 
 TEST_F(event_stream, a_flood_of_bad_events_costs_a_bounded_number_of_dead_letter_rows) {

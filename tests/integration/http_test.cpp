@@ -113,3 +113,18 @@ TEST(http_endpoint, metrics_count_the_events_and_pass_promtool) {
   svc.signal(SIGTERM);
   EXPECT_EQ(svc.wait(20s), 0) << svc.err();
 }
+
+TEST(http_endpoint, readyz_never_shows_the_database_password) {
+  int port = free_tcp_port();
+  process svc{{SCPIPE_BINARY, "run"},
+              {{"SCPIPE_DATABASE_URL", "postgresql://postgres:Sup3r%Secret@127.0.0.1:1/x"},
+               {"SCPIPE_HTTP_LISTEN", "127.0.0.1:" + std::to_string(port)}}};
+  ASSERT_TRUE(svc.wait_for_stderr("serving /metrics", 20s)) << svc.err();
+  auto ready = wait_for(port, "/readyz", 503, "database unreachable");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("database unreachable"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.find("Secret"), std::string::npos) << ready.body;
+  svc.signal(SIGTERM);
+  EXPECT_EQ(svc.wait(20s), 0) << svc.err();
+  EXPECT_EQ(svc.err().find("Secret"), std::string::npos) << svc.err();
+}

@@ -145,6 +145,26 @@ TEST_F(loaders, bad_crm_row_names_file_and_line_and_loads_nothing) {
   EXPECT_EQ(one("select count(*) from staging.crm_customer"), "0");
 }
 
+TEST_F(loaders, crm_export_missing_a_mapped_column_is_refused_and_changes_no_user) {
+  auto users =
+      write("users.json", R"([{"user_id": 1, "user_email": "a@x", "signup_ts": )"
+                          R"("2019-04-02T10:15:00", "active": "TRUE", "on_trial": "FALSE"}])");
+  auto first = write("crm.csv", "user_email,industry,region,company_name\na@x,Edu,USA,Acme\n");
+  ASSERT_EQ(scpipe({"load-users", users}).code, 0);
+  ASSERT_EQ(scpipe({"load-crm", first}).code, 0);
+  ASSERT_EQ(scpipe({"etl"}).code, 0);
+  auto partial = write("later.csv", "user_email,industry,region\na@x,Edu,USA\n");
+  auto r = scpipe({"load-crm", partial});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(partial + ":1: the header has no company_name column"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(one("select count(*) from staging.crm_customer"), "1");
+  auto etl = scpipe({"etl"});
+  ASSERT_EQ(etl.code, 0) << etl.err;
+  EXPECT_EQ(one("select user_company from only sc.sc_user where user_id = 1"), "Acme");
+  EXPECT_EQ(one("select count(*) from sc.sc_user_hist"), "0");
+}
+
 TEST_F(loaders, etl_command_prints_its_summary_and_counts_rejections) {
   auto users =
       write("users.json", "[{\"user_id\": 1, \"user_email\": \"a@x\"}, {\"user_id\": \"x\"}]");

@@ -189,6 +189,18 @@ TEST(config, missing_optional_file_means_defaults) {
   EXPECT_EQ(std::get<config>(result).log.level, "warn");
 }
 
+TEST(config, directory_or_device_as_configuration_file_is_an_error_not_defaults) {
+  for (bool required : {true, false}) {
+    auto dir = load_config("/tmp", required, {});
+    ASSERT_TRUE(std::holds_alternative<config_errors>(dir));
+    EXPECT_EQ(std::get<config_errors>(dir)[0], "/tmp: is a directory, not a configuration file");
+    auto device = load_config("/dev/null", required, {});
+    ASSERT_TRUE(std::holds_alternative<config_errors>(device));
+    EXPECT_EQ(std::get<config_errors>(device)[0],
+              "/dev/null: is not a regular file, not a configuration file");
+  }
+}
+
 TEST(config, describe_hides_the_database_password) {
   config cfg;
   cfg.database.url = "postgresql://scpipe:hunter2@db:5432/warehouse";

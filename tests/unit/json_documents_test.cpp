@@ -136,3 +136,35 @@ TEST(json_documents, document_over_the_size_limit_is_an_error_not_unbounded_memo
   EXPECT_EQ(err->record, 2u);
   EXPECT_NE(err->message.find("larger than 64 bytes"), std::string::npos) << err->message;
 }
+
+TEST(json_documents, ndjson_line_cut_short_in_a_string_is_reported_at_that_line) {
+  std::string text = "{\"user_id\": 1}\n{\"user_id\": 2, \"user_em\n";
+  for (int i = 3; i <= 100000; ++i)
+    text += "{\"user_id\": " + std::to_string(i) + "}\n";
+  for (size_t chunk : {size_t{0}, size_t{7}}) {
+    auto r = split(text, chunk);
+    ASSERT_TRUE(r.error);
+    EXPECT_EQ(r.error->line, 2u);
+    EXPECT_EQ(r.error->record, 2u);
+    EXPECT_EQ(r.error->message, "record 2: the line ends inside a string (is it cut short?)");
+  }
+}
+
+TEST(json_documents, ndjson_line_cut_short_between_values_is_reported_at_that_line) {
+  std::string text = "{\"user_id\": 1}\n{\"user_id\": 2, \"a\": {\"b\": 1\n";
+  for (int i = 3; i <= 1000; ++i)
+    text += "{\"user_id\": " + std::to_string(i) + "}\n";
+  auto r = split(text);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 2u);
+  EXPECT_EQ(r.error->record, 2u);
+  EXPECT_EQ(r.error->message.rfind("record 2 is not complete on its line", 0), 0u)
+      << r.error->message;
+}
+
+TEST(json_documents, pretty_printed_records_keep_the_line_where_the_scan_failed) {
+  auto r = split("{\n \"a\": 1\n}\n{\n \"a\": 2,\n \"b\": tru\n}\n");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 6u);
+  EXPECT_EQ(r.error->message.rfind("invalid JSON (", 0), 0u) << r.error->message;
+}

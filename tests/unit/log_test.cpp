@@ -87,3 +87,20 @@ TEST(log, level_names_round_trip) {
     EXPECT_EQ(log::parse_level(log::to_string(lvl)), lvl);
   EXPECT_FALSE(log::parse_level("verbose"));
 }
+
+TEST(log, scrubbed_streams_hide_secrets_even_split_across_insertions) {
+  log::add_secret("Sup3r%Secret");
+  std::ostringstream sink;
+  log::scrubbing_buffer buffer{sink.rdbuf()};
+  std::ostream out{&buffer};
+  out << "invalid percent-encoded token: \"Sup3r"
+      << "%Secret\"" << std::flush;
+  out << " and more\nprogress Sup3r%Secret\r";
+  out << "tail without end "
+      << "Sup3r%Secret";
+  out.flush();
+  EXPECT_EQ(sink.str(), "invalid percent-encoded token: \"****\" and more\nprogress ****\r"
+                        "tail without end ****");
+  EXPECT_EQ(log::scrubbed("x Sup3r%Secret y"), "x **** y");
+  log::clear_secrets();
+}

@@ -12,7 +12,7 @@ outgoing_message message(size_t file, std::vector<size_t> lines) {
 
 parsed_reply answer(reply_status status, uint64_t accepted, uint64_t rejected,
                     std::vector<event_rejection> errors = {}) {
-  return {status, accepted, rejected, std::move(errors)};
+  return {status, accepted, rejected, std::move(errors), {}};
 }
 
 const std::vector<std::string> files = {"a.json", "b.csv"};
@@ -134,4 +134,22 @@ TEST(publish_summary, distinct_reasons_are_bounded) {
     s.answered(m, answer(reply_status::rejected, 0, 1, {{0, "reason " + std::to_string(i), ""}}));
   EXPECT_EQ(s.rejection_reasons().size(), publish_summary::max_reasons);
   EXPECT_EQ(s.other_reason_events, 5u);
+}
+
+TEST(publish_summary, reused_ids_count_apart_from_rejections_and_are_never_clean) {
+  publish_summary s;
+  auto m = message(1, {1, 2});
+  m.id = "export-1-1";
+  s.sent(m);
+  auto reply = answer(reply_status::rejected, 0, 2, {{-1, "message id reused: ...", ""}});
+  reply.reason = std::string{id_reused_reason};
+  s.answered(m, reply);
+  EXPECT_EQ(s.rejected_events, 0u);
+  EXPECT_EQ(s.reused_messages, 1u);
+  EXPECT_EQ(s.reused_events, 2u);
+  EXPECT_EQ(s.reused_ids, (std::vector<std::string>{"export-1-1"}));
+  EXPECT_FALSE(s.clean());
+  EXPECT_EQ(s.format(files).substr(0, s.format(files).find('\n')),
+            "published 2 events in 1 messages: accepted 0, rejected 0, duplicate messages 0 "
+            "(events 0), resent 0, id reused 1 messages (events 2)");
 }

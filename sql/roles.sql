@@ -91,6 +91,8 @@ grant update (accepted, rejected) on scpipe.event_ledger to scpipe_writer;
 -- and locks them (SELECT ... FOR UPDATE) and marks them, never rewrites their content.
 grant select, insert on scpipe.rejected_event to scpipe_writer;
 grant update (replayed_at, replay_note) on scpipe.rejected_event to scpipe_writer;
+-- Readiness: the service checks that the database has every migration it needs.
+grant select on scpipe.schema_migrations to scpipe_writer;
 
 -- -- scpipe_etl: loading staging and the SCD type-2 merge (sql/0003_user_etl.sql) --------------
 grant usage on schema staging, sc, scpipe to scpipe_etl;

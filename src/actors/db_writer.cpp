@@ -8,6 +8,7 @@
 #include "core/sqlstate.hpp"
 #include "db/connection.hpp"
 #include "db/event_writer.hpp"
+#include "db/migrator.hpp"
 #include "db/query_interrupt.hpp"
 
 #include <pqxx/except>
@@ -35,6 +36,15 @@ void ensure_connection(db_writer_state& st) {
     throw;
   }
   service_health::global().database_reachable();
+  // A database that is not migrated (or migrated by a newer scpipe) would fail every batch:
+  // say so at once, and on /readyz, rather than only in the writers' retries.
+  st.schema_mismatch = db::schema_mismatch(st.conn->get(), db::embedded_migrations());
+  if (service_health::global().schema_state(st.schema_mismatch)) {
+    if (st.schema_mismatch.empty())
+      log::info(component, "database schema is up to date", {{"writer", st.index}});
+    else
+      log::error(component, st.schema_mismatch, {{"writer", st.index}});
+  }
 }
 
 /// After a batch is done: the next waiting one, if any, is attempted from the mailbox.
@@ -125,8 +135,10 @@ void attempt(self_pointer self) {
     if (classify_sqlstate(sqlstate) == failure_action::reconnect)
       st.conn.reset();
     error = "SQLSTATE " + sqlstate + ": " + db::one_line(e.what());
-    if (auto hint = db::migration_hint(sqlstate); !hint.empty())
+    if (auto hint = db::migration_hint(sqlstate); !hint.empty()) {
       error += " (" + hint + ")";
+      st.conn.reset(); // the next attempt checks the schema again (migrated meanwhile?)
+    }
   } catch (const std::exception& e) {
     st.conn.reset();
     error = db::one_line(e.what());
@@ -211,15 +223,21 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
           attempt(self);
           return;
         }
-        // At start: connect now, so the first batch does not wait for it.
-        if (st.conn)
+        // Idle. At start: connect now, so the first batch does not wait for it. While the
+        // database lacks this binary's migrations: look again every few seconds, so that
+        // /readyz turns ready once someone runs scpipe migrate.
+        if (st.conn && st.schema_mismatch.empty())
           return;
         try {
+          st.conn.reset();
           ensure_connection(st);
         } catch (const std::exception& e) {
           log::warn(component, "database unreachable at start; connecting with the first batch",
                     {{"writer", st.index}, {"error", db::one_line(e.what())}});
+          return;
         }
+        if (!st.schema_mismatch.empty())
+          self->delayed_send(self, std::chrono::seconds{2}, retry_atom::value);
       },
       [=](prune_atom) {
         auto& st = self->state;

@@ -44,6 +44,8 @@ struct db_writer_state {
   writer_settings settings;
   size_t index = 0;
   std::unique_ptr<db::connection> conn;
+  /// What db::schema_mismatch said when `conn` was opened ("" when the schema is this binary's).
+  std::string schema_mismatch;
   /// Lets the supervisor cancel a statement this writer is blocked in when the service stops.
   std::shared_ptr<db::query_interrupt> interrupt;
 

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <map>
+#include <set>
 
 namespace scpipe::db {
 
@@ -77,6 +78,30 @@ std::optional<int> migration_version(const std::string& name) {
     if (!std::isdigit(static_cast<unsigned char>(name[i])))
       return std::nullopt;
   return std::stoi(name.substr(0, 4));
+}
+
+std::string schema_mismatch(pqxx::connection& conn, const std::vector<migration>& migrations) {
+  pqxx::read_transaction tx{conn};
+  std::set<int> applied;
+  if (!tx.exec1("select to_regclass('scpipe.schema_migrations') is not null")[0].as<bool>())
+    return "database not migrated: run scpipe migrate (no migration applied)";
+  for (const auto& row : tx.exec("select version from scpipe.schema_migrations"))
+    applied.insert(row[0].as<int>());
+  size_t missing = 0;
+  std::set<int> known;
+  for (const auto& m : migrations) {
+    known.insert(*migration_version(m.name));
+    missing += applied.count(*migration_version(m.name)) ? 0 : 1;
+  }
+  for (auto version : applied)
+    if (!known.count(version))
+      return "database is newer than this scpipe (it has migration " + std::to_string(version)
+             + ", which this binary does not know): run the scpipe that migrated it";
+  if (missing > 0)
+    return "database not migrated: run scpipe migrate ("
+           + std::to_string(migrations.size() - missing) + " of "
+           + std::to_string(migrations.size()) + " migrations applied)";
+  return {};
 }
 
 migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& migrations,

@@ -55,6 +55,11 @@ struct migrate_result {
   std::vector<std::string> scripts_applied;
 };
 
+/// What keeps the database from having the schema `migrations` make: empty when every one of
+/// them is applied and nothing newer; else one sentence for /readyz and the log, e.g.
+/// "database not migrated: run scpipe migrate (2 of 6 migrations applied)". Reads only.
+std::string schema_mismatch(pqxx::connection& conn, const std::vector<migration>& migrations);
+
 /// Applies the pending `migrations` in order, each in its own transaction together with its
 /// row in scpipe.schema_migrations (version, name, md5 checksum, time). Holds an advisory lock
 /// for the whole run, so concurrent runs apply each migration once. Refuses to run when an

@@ -128,3 +128,24 @@ TEST(http_endpoint, readyz_never_shows_the_database_password) {
   EXPECT_EQ(svc.wait(20s), 0) << svc.err();
   EXPECT_EQ(svc.err().find("Secret"), std::string::npos) << svc.err();
 }
+
+TEST(http_endpoint, readyz_is_503_until_the_database_is_migrated_and_the_log_says_so_at_once) {
+  test_database db; // not migrated
+  int port = free_tcp_port();
+  auto env = db.env();
+  env["SCPIPE_HTTP_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+  env["SCPIPE_BROKER_ENDPOINT"] = unique_endpoint();
+  process svc{{SCPIPE_BINARY, "run"}, env};
+  ASSERT_TRUE(svc.wait_for_stderr("database not migrated: run scpipe migrate", 20s)) << svc.err();
+  auto ready = wait_for(port, "/readyz", 503, "database not migrated");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("database not migrated: run scpipe migrate"), std::string::npos)
+      << ready.body;
+  // Migrated while it runs: a message's failed attempt reconnects, the check passes.
+  db.migrate();
+  producer p{env["SCPIPE_BROKER_ENDPOINT"]};
+  EXPECT_EQ(p.request("after-migrate", events_payload(2)).body.status, reply_status::ok);
+  EXPECT_EQ(wait_for(port, "/readyz", 200).status, 200);
+  svc.signal(SIGTERM);
+  EXPECT_EQ(svc.wait(20s), 0) << svc.err();
+}

@@ -216,9 +216,10 @@ const std::vector<command>& commands() {
        "corrected in the dead-letter row, a rule relaxed), validates every row of\n"
        "scpipe.rejected_event not yet replayed again with the service's rules and, in one\n"
        "transaction, writes the events valid now to sc.sc_user_event and marks their rows\n"
-       "replayed (replayed_at): a second replay writes nothing twice. Rows still refused keep the\n"
-       "reason in replay_note. --message=ID replays one message's rows only; --dry-run reports\n"
-       "what would happen and changes nothing.\n",
+       "replayed (replayed_at): a second replay writes nothing twice. Rows still refused, by the\n"
+       "rules or by the database, keep the reason in replay_note (listed, first 20) and do not\n"
+       "hold back the others. --message=ID replays one message's rows only (an id without dead\n"
+       "letters is an error); --dry-run says what would happen and changes nothing.\n",
        {"--message=", "--dry-run"},
        0,
        0,

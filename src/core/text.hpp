@@ -15,4 +15,9 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// `one` when `n` is 1, else `many`: "1 document", "2 documents".
+inline std::string_view plural(unsigned long long n, std::string_view one, std::string_view many) {
+  return n == 1 ? one : many;
+}
+
 } // namespace scpipe

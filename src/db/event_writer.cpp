@@ -127,11 +127,11 @@ void copy_isolating(pqxx::dbtransaction& tx, const std::vector<row_ref>& rows, s
     copy_text(sub, event_table, event_copy_columns, {join_lines(rows, begin, end)});
     sub.commit();
   } catch (const pqxx::sql_error& e) {
-    if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
+    auto reason = refusal_reason(e);
+    if (!reason)
       throw;
     if (end - begin == 1) {
-      refused.emplace_back(begin, "the database refused the event (SQLSTATE " + sqlstate_of(e)
-                                      + "): " + one_line(e.what()));
+      refused.emplace_back(begin, std::move(*reason));
       return;
     }
     auto mid = begin + (end - begin) / 2;
@@ -169,6 +169,13 @@ void append_dead_letter(std::string& out, const batch_message& m, const event_re
 }
 
 } // namespace
+
+std::optional<std::string> refusal_reason(const pqxx::sql_error& e) {
+  auto sqlstate = sqlstate_of(e);
+  if (classify_sqlstate(sqlstate) != failure_action::isolate_rows)
+    return std::nullopt;
+  return "the database refused the event (SQLSTATE " + sqlstate + "): " + one_line(e.what());
+}
 
 void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
                const std::vector<std::string_view>& texts) {

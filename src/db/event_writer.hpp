@@ -4,10 +4,12 @@
 #include "core/event_reply.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/except>
 #include <pqxx/transaction_base>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,10 @@ struct message_outcome {
 std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
                                                const write_options& options,
                                                bool maybe_committed = false);
+
+/// The dead-letter reason for rows the database refused with `e` when `e` is about the rows (a
+/// data error, classify_sqlstate's isolate_rows); nullopt for any other error.
+std::optional<std::string> refusal_reason(const pqxx::sql_error& e);
 
 /// Sends COPY text (pieces made of complete lines) to `table` (`columns`) in one COPY.
 void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,

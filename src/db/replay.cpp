@@ -4,8 +4,12 @@
 #include "core/hex.hpp"
 #include "db/event_writer.hpp"
 
+#include <pqxx/except>
 #include <pqxx/result>
+#include <pqxx/subtransaction>
 #include <pqxx/transaction>
+
+#include <optional>
 
 #include <vector>
 
@@ -27,8 +31,23 @@ replay_summary replay_rejected_events(pqxx::connection& conn, const replay_optio
       "order by r.rejected_event_id for update of r",
       id_param);
   replay_summary summary;
-  std::vector<std::string> accepted_rows;
+  if (options.message_id && rows.empty())
+    summary.unknown_message =
+        tx.exec_params1("select count(*) from scpipe.rejected_event where message_id = "
+                        "decode($1, 'hex')",
+                        id_hex)[0]
+            .as<int64_t>()
+        == 0;
+  // A row whose events are valid now, waiting for the database's word.
+  struct candidate {
+    int64_t id;
+    decoded_payload content;
+    std::string refused; ///< the database's reason, when it refused them
+  };
+  std::vector<candidate> candidates;
   auto note = [&](int64_t id, const std::string& text, bool replayed) {
+    if (!replayed && summary.notes.size() < replay_summary::max_notes)
+      summary.notes.emplace_back(id, text);
     tx.exec_params("update scpipe.rejected_event set replay_note = $2, "
                    "replayed_at = case when $3 then now() else replayed_at end "
                    "where rejected_event_id = $1",
@@ -53,19 +72,52 @@ replay_summary replay_rejected_events(pqxx::connection& conn, const replay_optio
       note(id, "still refused: " + content.rejections.at(0).reason, false);
       continue;
     }
-    ++summary.replayed_rows;
-    summary.events_written += content.accepted;
-    note(id,
-         "replayed " + std::to_string(content.accepted) + " events"
-             + (content.rejected ? "; " + std::to_string(content.rejected)
-                                       + " still refused: " + content.rejections.at(0).reason
-                                 : std::string{}),
-         true);
-    accepted_rows.push_back(std::move(content.rows));
+    candidates.push_back({id, std::move(content), {}});
   }
-  std::vector<std::string_view> texts(accepted_rows.begin(), accepted_rows.end());
-  if (!texts.empty())
-    copy_text(tx, "sc.sc_user_event", event_copy_columns, texts);
+
+  // -- the events: all at once; if the database refuses any, row by row under savepoints, so
+  //    each row goes in or keeps the database's reason, and the others still go in.
+  auto copy_rows = [&](pqxx::dbtransaction& into, size_t begin, size_t end) {
+    std::vector<std::string_view> texts;
+    for (size_t i = begin; i < end; ++i)
+      texts.push_back(candidates[i].content.rows);
+    pqxx::subtransaction sub{into, "replay_rows"};
+    copy_text(sub, "sc.sc_user_event", event_copy_columns, texts);
+    sub.commit();
+  };
+  if (!candidates.empty()) {
+    try {
+      copy_rows(tx, 0, candidates.size());
+    } catch (const pqxx::sql_error& e) {
+      if (!refusal_reason(e)) // not about the rows: the replay fails, nothing changed
+        throw;
+      for (size_t i = 0; i < candidates.size(); ++i) {
+        try {
+          copy_rows(tx, i, i + 1);
+        } catch (const pqxx::sql_error& row_error) {
+          auto reason = refusal_reason(row_error);
+          if (!reason)
+            throw;
+          candidates[i].refused = *reason;
+        }
+      }
+    }
+  }
+  for (const auto& c : candidates) {
+    if (!c.refused.empty()) {
+      ++summary.still_refused;
+      note(c.id, "still refused: " + c.refused, false);
+      continue;
+    }
+    ++summary.replayed_rows;
+    summary.events_written += c.content.accepted;
+    note(c.id,
+         "replayed " + std::to_string(c.content.accepted) + " events"
+             + (c.content.rejected ? "; " + std::to_string(c.content.rejected)
+                                         + " still refused: " + c.content.rejections.at(0).reason
+                                   : std::string{}),
+         true);
+  }
   if (options.dry_run)
     tx.abort();
   else

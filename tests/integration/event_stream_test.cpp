@@ -616,14 +616,15 @@ TEST_F(event_stream, replay_rejected_writes_what_is_valid_now_exactly_once) {
 
   auto dry = run({SCPIPE_BINARY, "replay-rejected", "--dry-run"}, s.env);
   EXPECT_EQ(dry.code, 0) << dry.out << dry.err;
-  EXPECT_NE(dry.out.find("dry run, nothing changed: examined 2 dead letters: 1 replayed"),
+  EXPECT_NE(dry.out.find("dry run, nothing changed: examined 2 dead letters: 1 would be replayed "
+                         "(1 event would be written), 1 would still be refused"),
             std::string::npos)
       << dry.out;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 1);
 
   auto r = run({SCPIPE_BINARY, "replay-rejected"}, s.env);
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("1 replayed (1 events written), 1 still refused"), std::string::npos)
+  EXPECT_NE(r.out.find("1 replayed (1 event written), 1 still refused"), std::string::npos)
       << r.out;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event where event_type = 'poison'"), 1);
   EXPECT_EQ(db.scalar("select replay_note from scpipe.rejected_event where event_index = -1")
@@ -631,6 +632,45 @@ TEST_F(event_stream, replay_rejected_writes_what_is_valid_now_exactly_once) {
             0u);
 
   auto again = run({SCPIPE_BINARY, "replay-rejected"}, s.env);
-  EXPECT_NE(again.out.find("examined 1 dead letters: 0 replayed"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("examined 1 dead letter: 0 replayed"), std::string::npos) << again.out;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 2);
+}
+
+TEST_F(event_stream, replay_rejected_writes_each_row_it_can_and_keeps_the_database_reason) {
+  db.scalar("alter table sc.sc_user_event add constraint no_a check (event_type <> 'a')");
+  db.scalar("alter table sc.sc_user_event add constraint no_b check (event_type <> 'b')");
+  running_service s{db};
+  producer p{s.endpoint};
+  auto r =
+      p.request("ab", R"([{"user_id": 1, "event_type": "a", "event_time": "2019-05-13T03:11:04Z"},
+                {"user_id": 2, "event_type": "b", "event_time": "2019-05-13T03:11:04Z"}])");
+  EXPECT_EQ(r.body.status, reply_status::rejected) << r.text;
+  db.scalar("alter table sc.sc_user_event drop constraint no_a"); // one cause fixed, one not
+
+  auto dry = run({SCPIPE_BINARY, "replay-rejected", "--dry-run"}, s.env);
+  EXPECT_EQ(dry.code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("1 would be replayed (1 event would be written), 1 would still be "
+                         "refused"),
+            std::string::npos)
+      << dry.out;
+  EXPECT_NE(dry.out.find("SQLSTATE 23514"), std::string::npos) << dry.out;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 0);
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event where replay_note is not null"), 0)
+      << "a dry run writes nothing";
+
+  auto real = run({SCPIPE_BINARY, "replay-rejected"}, s.env);
+  EXPECT_EQ(real.code, 0) << real.out << real.err;
+  EXPECT_NE(real.out.find("1 replayed (1 event written), 1 still refused"), std::string::npos)
+      << real.out;
+  EXPECT_EQ(db.scalar("select string_agg(event_type, ',') from sc.sc_user_event"), "a");
+  EXPECT_EQ(db.scalar("select replay_note from scpipe.rejected_event where replayed_at is null")
+                .rfind("still refused: the database refused the event (SQLSTATE 23514)", 0),
+            0u);
+
+  auto empty = run({SCPIPE_BINARY, "replay-rejected", "--message="}, s.env);
+  EXPECT_EQ(empty.code, 2) << empty.err;
+  auto unknown = run({SCPIPE_BINARY, "replay-rejected", "--message=no-such-id"}, s.env);
+  EXPECT_EQ(unknown.code, 1) << unknown.out;
+  EXPECT_NE(unknown.err.find("no dead letters of message id 'no-such-id'"), std::string::npos)
+      << unknown.err;
 }

@@ -277,7 +277,7 @@ TEST_F(roles, writer_runs_the_event_path_and_replay_and_nothing_else) {
   }
   auto replay = run({SCPIPE_BINARY, "replay-rejected"}, writer.env(db));
   ASSERT_EQ(replay.code, 0) << replay.err;
-  EXPECT_NE(replay.out.find("1 replayed (1 events written), 1 still refused"), std::string::npos)
+  EXPECT_NE(replay.out.find("1 replayed (1 event written), 1 still refused"), std::string::npos)
       << replay.out;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event where user_id = 666"), 1);
 

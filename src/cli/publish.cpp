@@ -257,11 +257,81 @@ bool try_send(zmq::socket_t& socket, const outgoing_message& m) {
   return true;
 }
 
-void take_replies(zmq::socket_t& socket, publish_window& window) {
-  for (;;) {
+/// Whether the DEALER has a connection to the service: ZeroMQ connects (and reconnects) in the
+/// background and never reports a failure to the socket itself, so its monitor is asked. Used
+/// only to say what is wrong when nothing answers.
+class connection_watch {
+public:
+  /// Must come before socket.connect(), to see the first connection.
+  connection_watch(zmq::context_t& context, zmq::socket_t& socket)
+      : events_{context, zmq::socket_type::pair} {
+    static constexpr const char* address = "inproc://scpipe-publish-monitor";
+    if (zmq_socket_monitor(socket.handle(), address, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED)
+        != 0)
+      throw zmq::error_t{};
+    events_.connect(address);
+  }
+
+  zmq::socket_t& socket() {
+    return events_;
+  }
+
+  /// Reads the events that arrived.
+  void take_events() {
+    for (;;) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(events_, std::back_inserter(frames), zmq::recv_flags::dontwait))
+        return;
+      if (frames.empty() || frames[0].size() < sizeof(uint16_t))
+        continue;
+      uint16_t event = 0;
+      std::memcpy(&event, frames[0].data(), sizeof event);
+      if (event == ZMQ_EVENT_CONNECTED)
+        connected_ = ever_connected_ = true;
+      else if (event == ZMQ_EVENT_DISCONNECTED)
+        connected_ = false;
+    }
+  }
+
+  bool connected() const {
+    return connected_;
+  }
+  bool ever_connected() const {
+    return ever_connected_;
+  }
+
+private:
+  zmq::socket_t events_;
+  bool connected_ = false;
+  bool ever_connected_ = false;
+};
+
+/// Said once, at the first timeout when no reply has come at all: what the user can check.
+std::string nothing_answers(const std::string& endpoint, const connection_watch& watch,
+                            std::chrono::milliseconds timeout, bool curve) {
+  std::string why;
+  if (!watch.ever_connected())
+    why = "no connection to it could be made: is `scpipe run` running there, and is "
+          "broker.endpoint (SCPIPE_BROKER_ENDPOINT) right?";
+  else if (curve)
+    why = std::string{watch.connected() ? "the connection is up" : "a connection was made"}
+          + ", but nothing replies: is it `scpipe run`, and does its CURVE allow-list hold this "
+            "client's key (a refused key gets no reply)?";
+  else
+    why = std::string{watch.connected() ? "the connection is up" : "a connection was made"}
+          + ", but nothing replies: is it `scpipe run`, or is it overloaded?";
+  return "nothing answers at " + endpoint + " within --timeout-ms ("
+         + std::to_string(timeout.count()) + " ms): " + why
+         + " Resending under the same ids, up to --max-attempts.";
+}
+
+/// Takes the replies that arrived; returns how many.
+size_t take_replies(zmq::socket_t& socket, publish_window& window) {
+  size_t taken = 0;
+  for (;; ++taken) {
     std::vector<zmq::message_t> frames;
     if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait))
-      return;
+      return taken;
     if (frames.size() != 2) {
       log::warn(component, "reply ignored: not two frames [id, body]", {{"frames", frames.size()}});
       continue;
@@ -358,6 +428,7 @@ int publish_command(const invocation& inv) {
       socket.set(zmq::sockopt::curve_publickey, opts.client_key->public_key);
       socket.set(zmq::sockopt::curve_secretkey, opts.client_key->secret_key);
     }
+    connection_watch watch{context, socket};
     try {
       socket.connect(inv.cfg.broker.endpoint);
     } catch (const zmq::error_t& e) {
@@ -380,6 +451,8 @@ int publish_command(const invocation& inv) {
     bool input_done = false;
     bool input_failed = false;
     bool interrupted = false;
+    size_t replies = 0;
+    bool told_nothing_answers = false;
     for (;;) {
       auto now = publish_window::clock::now();
       while (!input_done && window.has_room()) {
@@ -395,7 +468,14 @@ int publish_command(const invocation& inv) {
           }
           continue;
         }
-        window.add(std::move(ready.front()), now);
+        if (ready.front().too_large)
+          window.refuse(ready.front(), "not sent: the event alone makes a message of "
+                                           + std::to_string(ready.front().payload.size())
+                                           + " bytes, more than broker.max_message_bytes ("
+                                           + std::to_string(inv.cfg.broker.max_message_bytes)
+                                           + ")");
+        else
+          window.add(std::move(ready.front()), now);
         ready.pop_front();
       }
       now = publish_window::clock::now(); // reading may have taken a while
@@ -414,9 +494,22 @@ int publish_command(const invocation& inv) {
           example = order->message->id;
         window.sent(order->message->id, now);
       }
-      if (timed_out > 0)
+      if (timed_out > 0) {
+        watch.take_events();
+        if (replies == 0 && !told_nothing_answers) {
+          told_nothing_answers = true;
+          source.hide();
+          std::cerr << "scpipe publish: "
+                    << nothing_answers(inv.cfg.broker.endpoint, watch, opts.window.reply_timeout,
+                                       opts.client_key.has_value())
+                    << '\n';
+        }
         log::warn(component, "no reply within --timeout-ms; resent with the same ids",
-                  {{"messages", timed_out}, {"example_id", example}});
+                  {{"endpoint", inv.cfg.broker.endpoint},
+                   {"connected", watch.connected()},
+                   {"messages", timed_out},
+                   {"example_id", example}});
+      }
       source.show(window.summary().accepted_events + window.summary().rejected_events);
       if (input_done && window.size() == 0)
         break;
@@ -424,9 +517,10 @@ int publish_command(const invocation& inv) {
         continue; // a message was given up: room for the next
       zmq::pollitem_t items[] = {
           {socket.handle(), 0, static_cast<short>(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0)), 0},
-          {nullptr, signals.fd(), ZMQ_POLLIN, 0}};
+          {nullptr, signals.fd(), ZMQ_POLLIN, 0},
+          {watch.socket().handle(), 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, 2, poll_timeout(window, blocked, now));
+        zmq::poll(items, 3, poll_timeout(window, blocked, now));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR)
           throw;
@@ -435,7 +529,8 @@ int publish_command(const invocation& inv) {
         interrupted = true;
         break;
       }
-      take_replies(socket, window);
+      replies += take_replies(socket, window);
+      watch.take_events();
     }
     source.hide();
 

@@ -32,6 +32,7 @@ void message_builder::start_file(size_t file) {
 
 void message_builder::cut(std::vector<outgoing_message>& out) {
   current_.payload += ']';
+  current_.too_large = current_.payload.size() > max_bytes_;
   current_.id = message_id(prefix_, file_, ++sequence_);
   current_.file = file_;
   out.push_back(std::move(current_));

@@ -17,6 +17,8 @@ struct outgoing_message {
   std::string payload;
   size_t file = 0;           ///< 1-based position of the file among those published
   std::vector<size_t> lines; ///< the line each event starts on, in payload order
+  /// Larger than the builder's max_bytes (one event too large even alone): not to be sent.
+  bool too_large = false;
 
   size_t events() const {
     return lines.size();
@@ -39,8 +41,8 @@ std::optional<std::string> check_id_prefix(std::string_view prefix);
 std::string message_id(std::string_view prefix, size_t file, size_t sequence);
 
 /// Packs a file's events into messages, in order: a message is cut at `max_events` events, or
-/// before its payload would exceed `max_bytes` (an event that alone is larger goes alone; the
-/// service answers it `rejected`, which the summary shows).
+/// before its payload would exceed `max_bytes` (an event that alone is larger goes alone, marked
+/// too_large: the service would refuse it, so it is not sent).
 class message_builder {
 public:
   message_builder(std::string id_prefix, size_t max_events, size_t max_bytes);

@@ -87,6 +87,11 @@ reply_outcome publish_window::on_reply(std::string_view id, std::string_view bod
   return reply_outcome::final;
 }
 
+void publish_window::refuse(const outgoing_message& message, const std::string& reason) {
+  summary_.sent(message);
+  summary_.answered(message, {reply_status::rejected, 0, message.events(), {{-1, reason, {}}}, {}});
+}
+
 void publish_window::abandon(const std::string& reason) {
   while (!entries_.empty()) {
     auto it = entries_.begin();

@@ -100,6 +100,10 @@ public:
   reply_outcome on_reply(std::string_view id, std::string_view body, time_point now,
                          std::string* problem = nullptr);
 
+  /// Counts `message` as sent and answered `rejected` for `reason` without it entering the
+  /// window: a message that must not be sent (larger than the service takes).
+  void refuse(const outgoing_message& message, const std::string& reason);
+
   /// Gives up on every message in the window (e.g. on SIGINT): they count as failed with
   /// `reason`.
   void abandon(const std::string& reason);

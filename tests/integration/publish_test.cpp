@@ -141,12 +141,17 @@ protected:
     return files_.write(name, text);
   }
 
+  /// One NDJSON line of a valid event of user `id`.
+  static std::string ndjson_line(size_t id) {
+    return R"({"user_id": )" + std::to_string(id)
+           + R"(, "event_type": "login", "event_time": "2019-05-13T03:11:04"})" + "\n";
+  }
+
   /// NDJSON with `n` events, user_id 1..n.
   std::string ndjson(const std::string& name, size_t n) {
     std::string text;
     for (size_t i = 1; i <= n; ++i)
-      text += R"({"user_id": )" + std::to_string(i)
-              + R"(, "event_type": "login", "event_time": "2019-05-13T03:11:04"})" + "\n";
+      text += ndjson_line(i);
     return write(name, text);
   }
 
@@ -434,4 +439,48 @@ TEST_F(publish, bad_flag_values_exit_2_naming_the_flag) {
   for (const auto* flag :
        {"--batch=N", "--window=N", "--timeout-ms=N", "--max-attempts=N", "--id-prefix=P"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+}
+
+TEST_F(publish, nothing_at_the_endpoint_is_said_at_the_first_timeout_naming_it) {
+  auto endpoint = "tcp://127.0.0.1:" + std::to_string(test::free_tcp_port());
+  auto path = ndjson("events.ndjson", 3);
+  auto r = test::run({SCPIPE_BINARY, "publish", "--timeout-ms=300", "--max-attempts=2", path},
+                     {{"SCPIPE_BROKER_ENDPOINT", endpoint}}, 10s);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("nothing answers at " + endpoint
+                       + " within --timeout-ms (300 ms): no connection to it could be made"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(publish, a_connected_peer_that_never_replies_is_told_apart_from_no_connection) {
+  test_broker silent{[](const request&) -> std::optional<std::string> { return std::nullopt; }};
+  auto path = ndjson("events.ndjson", 3);
+  auto r = scpipe(silent, {"--timeout-ms=300", "--max-attempts=2", path});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("nothing answers at " + silent.endpoint()
+                       + " within --timeout-ms (300 ms): the connection is up, but nothing "
+                         "replies"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(publish, an_event_larger_than_the_message_limit_is_refused_here_not_sent) {
+  test_broker broker;
+  auto big = R"({"user_id": 1, "event_type": "login", "event_time": "2019-05-13T03:11:04", )"
+             R"("platform": ")"
+             + std::string(2000, 'x') + "\"}";
+  auto path = write("events.ndjson", ndjson_line(2) + big + "\n" + ndjson_line(3));
+  auto argv = command(broker, {path});
+  env_["SCPIPE_BROKER_MAX_MESSAGE_BYTES"] = "1024";
+  auto r = test::run(argv, env_, 10s);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("accepted 2, rejected 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not sent: the event alone makes a message of 2"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("more than broker.max_message_bytes (1024) (first at " + path + ":2)"),
+            std::string::npos)
+      << r.out;
+  for (const auto& q : broker.requests())
+    EXPECT_LE(q.payload.size(), 1024u);
 }

@@ -78,8 +78,11 @@ TEST(publish_messages, messages_are_cut_before_exceeding_the_byte_bound) {
   b.add(ev(std::string(60, ' ') + "{}", 5), out); // larger than the bound: goes alone
   b.flush(out);
   ASSERT_EQ(out.size(), 3u);
+  EXPECT_FALSE(out[0].too_large);
   EXPECT_EQ(out[1].events(), 1u);
+  EXPECT_FALSE(out[1].too_large);
   EXPECT_EQ(out[2].events(), 1u);
+  EXPECT_TRUE(out[2].too_large) << "marked, so that publish refuses it rather than sending it";
 }
 
 TEST(publish_messages, payload_is_a_json_array_of_the_events) {

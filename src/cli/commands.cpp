@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 
 #include "cli/etl.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/keygen.hpp"
 #include "cli/load.hpp"
 #include "cli/migrate.hpp"
@@ -13,6 +14,7 @@
 #include "core/log.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -28,7 +30,8 @@ constexpr std::string_view common_options = R"(Options:
                   is an error). SCPIPE_<SECTION>_<KEY> variables
                   override any key, e.g. SCPIPE_DATABASE_URL.
   --help          this help
-Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad configuration.
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad configuration, 128 + the signal
+when SIGINT or SIGTERM interrupted it (the statement running on the server is cancelled).
 )";
 
 void print_usage(std::ostream& out) {
@@ -340,7 +343,19 @@ int main(int argc, char** argv) {
   log::set_level(*log::parse_level(inv.cfg.log.level));
   for (auto& secret : conninfo_passwords(inv.cfg.database.url))
     log::add_secret(std::move(secret));
-  return cmd->run(inv);
+  auto code = cmd->run(inv);
+  if (int sig = command_interrupt::interrupted_by()) {
+    const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (code == exit_success) {
+      std::cerr << "scpipe " << cmd->name << ": " << name
+                << " came when the work was done: it finished\n";
+      return code;
+    }
+    std::cerr << "scpipe " << cmd->name << ": interrupted by " << name
+              << "; the statement running on the server was cancelled\n";
+    return 128 + sig;
+  }
+  return code;
 }
 
 } // namespace scpipe::cli

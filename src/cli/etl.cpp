@@ -1,5 +1,6 @@
 #include "cli/etl.hpp"
 
+#include "cli/interrupt.hpp"
 #include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/user_etl.hpp"
@@ -13,6 +14,7 @@ namespace scpipe::cli {
 int etl_command(const invocation& inv) {
   try {
     db::connection conn{inv.cfg.database, "scpipe etl"};
+    command_interrupt on_signal{"scpipe etl", conn.get(), inv.cfg.database};
     auto s = db::run_user_etl(conn.get(), inv.cfg.etl.timezone, inv.has("--full"));
     std::cout << "inserted " << s.inserted << ", changed " << s.changed << ", unchanged "
               << s.unchanged << ", rejected " << s.rejected << " (run " << s.run_id << ", "

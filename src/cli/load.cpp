@@ -1,9 +1,11 @@
 #include "cli/load.hpp"
 
+#include "cli/interrupt.hpp"
 #include "cli/progress.hpp"
 #include "core/crm_rows.hpp"
 #include "core/json_documents.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "db/connection.hpp"
 #include "db/staging_copy.hpp"
 
@@ -37,13 +39,17 @@ using row_parser = std::function<std::optional<std::string>(std::string_view chu
 /// prints the rows loaded per file. Stops at the first file that fails (exit 1).
 int load_files(const invocation& inv, const std::string& command, const std::string& table,
                const std::vector<std::string>& columns,
-               const std::function<row_parser()>& make_parser, const std::string& noun) {
+               const std::function<row_parser()>& make_parser, std::string_view noun,
+               std::string_view nouns) {
   constexpr size_t chunk_size = 1 << 20;
   std::string current; // the file being loaded, for error messages
   try {
     db::connection conn{inv.cfg.database, "scpipe " + command};
+    command_interrupt on_signal{"scpipe " + command, conn.get(), inv.cfg.database};
     std::vector<char> buffer(chunk_size);
     for (const auto& path : inv.args) {
+      if (command_interrupt::interrupted_by())
+        throw input_error{"interrupted before " + path + ", which was not loaded"};
       current = path;
       std::ifstream in{path, std::ios::binary};
       if (!in)
@@ -63,6 +69,8 @@ int load_files(const invocation& inv, const std::string& command, const std::str
           throw input_error{path + ": read error: " + std::strerror(errno)};
         last = n == 0;
         bytes += n;
+        if (command_interrupt::interrupted_by())
+          throw input_error{path + ": interrupted; nothing of " + path + " was loaded"};
         if (auto problem = parse(std::string_view{buffer.data(), n}, last, rows))
           throw input_error{path + ":" + *problem + "; nothing of " + path + " was loaded"};
         for (const auto& r : rows)
@@ -73,7 +81,8 @@ int load_files(const invocation& inv, const std::string& command, const std::str
       }
       auto loaded = copy.commit();
       shown.done();
-      std::cout << path << ": " << loaded << ' ' << noun << " loaded into " << table << '\n';
+      std::cout << path << ": " << loaded << ' ' << plural(loaded, noun, nouns) << " loaded into "
+                << table << '\n';
       log::info(command, "file loaded", {{"file", path}, {"rows", loaded}, {"table", table}});
     }
     return exit_success;
@@ -153,14 +162,14 @@ row_parser crm_parser() {
 
 int load_users_command(const invocation& inv) {
   return load_files(inv, "load-users", "staging.sc_user_document", {"user_document"},
-                    document_parser, "documents");
+                    document_parser, "document", "documents");
 }
 
 int load_crm_command(const invocation& inv) {
   std::vector<std::string> columns;
   for (const auto* c : crm_row_mapper::columns())
     columns.emplace_back(c);
-  return load_files(inv, "load-crm", "staging.crm_customer", columns, crm_parser, "rows");
+  return load_files(inv, "load-crm", "staging.crm_customer", columns, crm_parser, "row", "rows");
 }
 
 } // namespace scpipe::cli

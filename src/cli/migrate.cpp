@@ -1,5 +1,6 @@
 #include "cli/migrate.hpp"
 
+#include "cli/interrupt.hpp"
 #include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/migrator.hpp"
@@ -11,6 +12,7 @@ namespace scpipe::cli {
 int migrate_command(const invocation& inv) {
   try {
     db::connection conn{inv.cfg.database, "scpipe migrate"};
+    command_interrupt on_signal{"scpipe migrate", conn.get(), inv.cfg.database};
     db::migrate_options options;
     if (inv.cfg.database.create_roles)
       options.scripts_after = db::embedded_roles();

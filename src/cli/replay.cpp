@@ -1,5 +1,6 @@
 #include "cli/replay.hpp"
 
+#include "cli/interrupt.hpp"
 #include "core/hex.hpp"
 #include "core/text.hpp"
 #include "db/connection.hpp"
@@ -23,6 +24,7 @@ int replay_rejected_command(const invocation& inv) {
   }
   try {
     db::connection conn{inv.cfg.database, "scpipe replay-rejected"};
+    command_interrupt on_signal{"scpipe replay-rejected", conn.get(), inv.cfg.database};
     auto s = db::replay_rejected_events(conn.get(), options);
     if (s.unknown_message) {
       std::cerr << "scpipe replay-rejected: no dead letters of message id '"

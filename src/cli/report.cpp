@@ -1,5 +1,6 @@
 #include "cli/report.hpp"
 
+#include "cli/interrupt.hpp"
 #include "core/log.hpp"
 #include "core/report.hpp"
 #include "db/connection.hpp"
@@ -21,6 +22,7 @@ namespace {
 /// The report's numbers, from the view analysts query themselves.
 std::vector<login_bin> read_bins(const database_config& database) {
   db::connection conn{database, "scpipe report"};
+  command_interrupt on_signal{"scpipe report", conn.get(), database};
   pqxx::nontransaction tx{conn.get()};
   std::vector<login_bin> out;
   for (const auto& row : tx.exec("select active, first_week_logins, count(*) "

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
+#include <pqxx/transaction>
 
+#include <csignal>
 #include <fstream>
 
 using namespace scpipe;
@@ -186,4 +188,27 @@ TEST_F(loaders, etl_against_an_unmigrated_database_fails_clearly) {
       r.err.find("scpipe etl: the database lacks scpipe's tables or functions: run scpipe migrate"),
       std::string::npos)
       << r.err;
+}
+
+TEST_F(loaders, etl_waiting_on_a_lock_says_who_holds_it_and_sigint_cancels_it_on_the_server) {
+  auto holder = db.connect();
+  pqxx::work lock{holder};
+  lock.exec0("lock table sc.sc_user in access exclusive mode");
+  test::process etl{{SCPIPE_BINARY, "etl"}, db.env()};
+  ASSERT_TRUE(
+      etl.wait_for_stderr("scpipe etl: waiting for a lock held by", std::chrono::seconds{10}))
+      << etl.err();
+  EXPECT_NE(etl.err().find("lock table sc.sc_user"), std::string::npos) << etl.err();
+  etl.signal(SIGINT);
+  EXPECT_EQ(etl.wait(std::chrono::seconds{10}), 130) << etl.err();
+  EXPECT_NE(etl.err().find("scpipe etl: interrupted by SIGINT; the statement running on the "
+                           "server was cancelled"),
+            std::string::npos)
+      << etl.err();
+  // Nothing of the run goes on: no session of it is left, and the lock is free for the next.
+  EXPECT_EQ(one("select count(*) from pg_stat_activity where application_name = 'scpipe etl'"),
+            "0");
+  lock.abort();
+  auto next = scpipe({"etl"});
+  EXPECT_EQ(next.code, 0) << next.err;
 }

@@ -12,6 +12,7 @@
 #include "cli/seed.hpp"
 #include "core/conninfo.hpp"
 #include "core/log.hpp"
+#include "core/version.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -30,6 +31,7 @@ constexpr std::string_view common_options = R"(Options:
                   is an error). SCPIPE_<SECTION>_<KEY> variables
                   override any key, e.g. SCPIPE_DATABASE_URL.
   --help          this help
+  --version       scpipe's version (before any command)
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad configuration, 128 + the signal
 when SIGINT or SIGTERM interrupted it (the statement running on the server is cancelled).
 )";
@@ -42,7 +44,12 @@ void print_usage(std::ostream& out) {
     std::string head{cmd.name};
     if (!cmd.synopsis.empty())
       head += " " + std::string{cmd.synopsis};
-    out << "  " << head << std::string(head.size() < 26 ? 26 - head.size() : 1, ' ') << cmd.summary;
+    // Summaries in one column; a head too long for it gets a line of its own.
+    constexpr size_t column = 26;
+    out << "  " << head
+        << (head.size() < column ? std::string(column - head.size(), ' ')
+                                 : "\n" + std::string(column + 2, ' '))
+        << cmd.summary;
     if (!cmd.run)
       out << " [not implemented yet: " << cmd.pending << "]";
     out << '\n';
@@ -274,6 +281,10 @@ int main(int argc, char** argv) {
   bool help = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg{argv[i]};
+    if (arg == "--version" && positional.empty()) {
+      std::cout << "scpipe " << version() << '\n';
+      return exit_success;
+    }
     if (arg == "--help" || arg == "-h") {
       help = true;
     } else if (arg == "--config") {

@@ -26,10 +26,7 @@ int etl_command(const invocation& inv) {
           << s.run_id << ";\n";
     return exit_success;
   } catch (const pqxx::sql_error& e) {
-    auto sqlstate = db::sqlstate_of(e);
-    auto hint = db::migration_hint(sqlstate);
-    std::cerr << "scpipe etl: " << (hint.empty() ? "" : hint + ": ") << db::one_line(e.what())
-              << " (SQLSTATE " << sqlstate << "); nothing was changed\n";
+    std::cerr << "scpipe etl: " << db::error_text(e) << "; nothing was changed\n";
   } catch (const std::exception& e) {
     std::cerr << "scpipe etl: " << db::one_line(e.what()) << '\n';
   }

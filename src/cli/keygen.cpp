@@ -47,6 +47,12 @@ std::string write_new_file(const std::string& path, const std::string& text, mod
 
 int keygen_command(const invocation& inv) {
   const auto& name = inv.args.at(0);
+  if (name.empty() || name.back() == '/') {
+    std::cerr << "scpipe keygen: NAME must name the files to write (NAME.key_secret, NAME.key), "
+                 "got \""
+              << name << "\" (see 'scpipe keygen --help')\n";
+    return exit_usage;
+  }
   if (!zmq_has("curve")) {
     std::cerr << "scpipe keygen: this libzmq was built without CURVE support\n";
     return exit_failure;

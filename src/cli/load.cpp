@@ -89,9 +89,8 @@ int load_files(const invocation& inv, const std::string& command, const std::str
   } catch (const input_error& e) {
     std::cerr << "scpipe " << command << ": " << e.what() << '\n';
   } catch (const pqxx::sql_error& e) {
-    std::cerr << "scpipe " << command << ": " << current << ": " << db::one_line(e.what())
-              << " (SQLSTATE " << db::sqlstate_of(e) << "); nothing of " << current
-              << " was loaded\n";
+    std::cerr << "scpipe " << command << ": " << current << ": " << db::error_text(e)
+              << "; nothing of " << current << " was loaded\n";
   } catch (const pqxx::in_doubt_error& e) {
     std::cerr << "scpipe " << command << ": " << current << ": the connection broke during the "
               << "commit, so whether the file loaded is unknown: look for its rows before loading "

@@ -49,10 +49,7 @@ int replay_rejected_command(const invocation& inv) {
   } catch (const db::connect_error& e) {
     std::cerr << "scpipe replay-rejected: " << e.what() << '\n';
   } catch (const pqxx::sql_error& e) {
-    std::cerr << "scpipe replay-rejected: " << db::one_line(e.what());
-    if (auto hint = db::migration_hint(db::sqlstate_of(e)); !hint.empty())
-      std::cerr << " (" << hint << ")";
-    std::cerr << "; nothing was changed\n";
+    std::cerr << "scpipe replay-rejected: " << db::error_text(e) << "; nothing was changed\n";
   } catch (const std::exception& e) {
     std::cerr << "scpipe replay-rejected: " << db::one_line(e.what()) << "; nothing was changed\n";
   }

@@ -19,12 +19,19 @@ namespace scpipe::cli {
 
 namespace {
 
-/// The report's numbers, from the view analysts query themselves.
-std::vector<login_bin> read_bins(const database_config& database) {
+/// The report's numbers, from the view analysts query themselves, and whether any event is
+/// loaded at all.
+struct report_numbers {
+  std::vector<login_bin> bins;
+  bool events_loaded = false;
+};
+
+report_numbers read_numbers(const database_config& database) {
   db::connection conn{database, "scpipe report"};
   command_interrupt on_signal{"scpipe report", conn.get(), database};
   pqxx::nontransaction tx{conn.get()};
-  std::vector<login_bin> out;
+  report_numbers out;
+  out.events_loaded = tx.exec1("select exists (select from sc.sc_user_event)")[0].as<bool>();
   for (const auto& row : tx.exec("select active, first_week_logins, count(*) "
                                  "from sc.first_week_logins group by 1, 2 order by 1 desc, 2")) {
     login_bin b;
@@ -32,7 +39,7 @@ std::vector<login_bin> read_bins(const database_config& database) {
       b.active = row[0].as<bool>();
     b.logins = row[1].as<int64_t>();
     b.users = row[2].as<int64_t>();
-    out.push_back(b);
+    out.bins.push_back(b);
   }
   return out;
 }
@@ -61,17 +68,14 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 
 int report_command(const invocation& inv) {
   std::filesystem::path dir = inv.value("--out").value_or("report");
-  std::vector<login_bin> bins;
+  report_numbers numbers;
   try {
-    bins = read_bins(inv.cfg.database);
+    numbers = read_numbers(inv.cfg.database);
   } catch (const db::connect_error& e) {
     std::cerr << "scpipe report: " << e.what() << '\n';
     return exit_failure;
   } catch (const pqxx::sql_error& e) {
-    std::cerr << "scpipe report: " << db::one_line(e.what());
-    if (auto hint = db::migration_hint(db::sqlstate_of(e)); !hint.empty())
-      std::cerr << " (" << hint << ")";
-    std::cerr << '\n';
+    std::cerr << "scpipe report: " << db::error_text(e) << '\n';
     return exit_failure;
   }
   std::error_code ec;
@@ -82,8 +86,12 @@ int report_command(const invocation& inv) {
   }
   auto html = dir / "first_week_logins.html";
   auto csv = dir / "first_week_logins.csv";
-  if (!write_file(html, report_html(bins, now_utc())) || !write_file(csv, report_csv(bins)))
+  if (!write_file(html, report_html(numbers.bins, now_utc(), numbers.events_loaded))
+      || !write_file(csv, report_csv(numbers.bins)))
     return exit_failure;
+  if (!numbers.events_loaded)
+    std::cerr << "scpipe report: no events loaded (sc.sc_user_event is empty): every user counts "
+                 "0 logins\n";
   std::cout << "report: " << html.string() << "\nnumbers: " << csv.string() << '\n';
   return exit_success;
 }

@@ -7,6 +7,8 @@
 #include "actors/supervisor.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/version.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -66,9 +68,14 @@ int run_service(const config& cfg, std::vector<child_spec> children) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   boost::json::object settings;
-  for (const auto& [key, value] : describe(cfg))
-    settings[key] = value;
-  log::info(component, "starting", {{"config", settings}, {"children", children.size()}});
+  for (auto& [key, value] : describe(cfg))
+    settings[key] = std::move(value);
+  log::info(component, "starting",
+            {{"version", version()}, {"config", settings}, {"children", children.size()}});
+  metrics::global()
+      .get_gauge("scpipe_build_info", "Always 1; the version of scpipe that runs, as a label.",
+                 {{"version", std::string{version()}}})
+      .set(1);
 
   caf::actor_system_config sys_cfg;
   add_error_category(sys_cfg);

@@ -403,19 +403,19 @@ std::vector<key_info> config_keys() {
   return out;
 }
 
-std::map<std::string, std::string> describe(const config& cfg) {
-  std::map<std::string, std::string> out;
+std::map<std::string, boost::json::value> describe(const config& cfg) {
+  std::map<std::string, boost::json::value> out;
   auto copy = cfg;
   for (const auto& spec : key_table())
     out[full_name(spec)] = std::visit(
-        [&](const auto& kind) -> std::string {
+        [&](const auto& kind) -> boost::json::value {
           using K = std::decay_t<decltype(kind)>;
           if constexpr (std::is_same_v<K, integer_key>)
-            return std::to_string(kind.field(copy));
-          else if constexpr (std::is_same_v<K, boolean_key>)
-            return kind.field(copy) ? "true" : "false";
-          else
             return kind.field(copy);
+          else if constexpr (std::is_same_v<K, boolean_key>)
+            return kind.field(copy);
+          else
+            return boost::json::string{kind.field(copy)};
         },
         spec.kind);
   out["database.url"] = redact_conninfo(cfg.database.url);

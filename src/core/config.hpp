@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -139,8 +141,8 @@ struct key_info {
 /// Every configuration key, in the order config/scpipe.toml lists them.
 std::vector<key_info> config_keys();
 
-/// The configuration rendered as flat "section.key" → value text, with `database.url`'s
-/// password removed (safe to log).
-std::map<std::string, std::string> describe(const config& cfg);
+/// The configuration as flat "section.key" → value, each of its type (integer, boolean,
+/// string), with `database.url`'s password removed (safe to log).
+std::map<std::string, boost::json::value> describe(const config& cfg);
 
 } // namespace scpipe

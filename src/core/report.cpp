@@ -117,7 +117,8 @@ std::string report_csv(const std::vector<login_bin>& bins) {
   return out;
 }
 
-std::string report_html(const std::vector<login_bin>& bins, std::string_view generated_at) {
+std::string report_html(const std::vector<login_bin>& bins, std::string_view generated_at,
+                        bool events_loaded) {
   // Panels in a fixed order: licence first, then none, then unknown.
   std::vector<std::optional<bool>> order = {true, false, std::nullopt};
   std::map<int, std::map<int64_t, int64_t>> panels; // index in `order` → logins → users
@@ -141,6 +142,9 @@ std::string report_html(const std::vector<login_bin>& bins, std::string_view gen
       + escape_html(generated_at) + ".</p>\n";
   if (panels.empty())
     html += "<p id=\"empty\">No users yet: load users and run the ETL first.</p>\n";
+  else if (!events_loaded)
+    html += "<p id=\"no-events\">No events loaded yet (<code>sc.sc_user_event</code> is empty): "
+            "every user counts 0 logins until producers send events.</p>\n";
   html += "<div class=\"panels\">\n";
   for (const auto& [i, users_by_logins] : panels) {
     int64_t users = 0, logins = 0;
@@ -151,8 +155,10 @@ std::string report_html(const std::vector<login_bin>& bins, std::string_view gen
     auto mean = users ? static_cast<double>(logins) / static_cast<double>(users) : 0.0;
     html += "<div class=\"panel\" data-active=\"" + active_name(order[i]) + "\">\n<h2>"
             + panel_title(order[i]) + "</h2>\n<p><span class=\"users\">" + std::to_string(users)
-            + "</span> users, <span class=\"mean\">" + fixed(mean, 2)
-            + "</span> first-week logins on average</p>\n"
+            + "</span> users, "
+            + (events_loaded ? "<span class=\"mean\">" + fixed(mean, 2)
+                                   + "</span> first-week logins on average</p>\n"
+                             : std::string{"no events loaded</p>\n"})
             + chart(users_by_logins, max_logins, max_users) + "</div>\n";
   }
   html += "</div>\n<table id=\"numbers\"><tr><th>active</th><th>first-week "

@@ -21,7 +21,9 @@ std::string report_csv(const std::vector<login_bin>& bins);
 
 /// A self-contained HTML page: per `active` value a panel with an SVG bar chart (x: logins in
 /// the first week, y: users; both axes labelled, one scale for every panel), the users and the
-/// mean, and a table of the same numbers. `generated_at` is shown as given.
-std::string report_html(const std::vector<login_bin>& bins, std::string_view generated_at);
+/// mean, and a table of the same numbers. `generated_at` is shown as given. Without events at
+/// all (`events_loaded` false) the page says so instead of a mean of 0.
+std::string report_html(const std::vector<login_bin>& bins, std::string_view generated_at,
+                        bool events_loaded = true);
 
 } // namespace scpipe

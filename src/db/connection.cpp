@@ -30,6 +30,12 @@ std::string migration_hint(const std::string& sqlstate) {
   return {};
 }
 
+std::string error_text(const pqxx::sql_error& e) {
+  auto sqlstate = sqlstate_of(e);
+  auto hint = migration_hint(sqlstate);
+  return (hint.empty() ? "" : hint + ": ") + one_line(e.what()) + " (SQLSTATE " + sqlstate + ")";
+}
+
 class connection::notice_logger : public pqxx::errorhandler {
 public:
   using pqxx::errorhandler::errorhandler;

@@ -188,6 +188,15 @@ TEST_F(loaders, etl_against_an_unmigrated_database_fails_clearly) {
       r.err.find("scpipe etl: the database lacks scpipe's tables or functions: run scpipe migrate"),
       std::string::npos)
       << r.err;
+  auto users = write("users.json", "[]");
+  auto crm = write("crm.csv", "user_email,industry,region,company_name\n");
+  for (std::vector<std::string> argv :
+       {std::vector<std::string>{SCPIPE_BINARY, "load-users", users},
+        {SCPIPE_BINARY, "load-crm", crm}}) {
+    auto load = run(argv, empty.env());
+    EXPECT_EQ(load.code, 1) << argv[1];
+    EXPECT_NE(load.err.find("run scpipe migrate"), std::string::npos) << load.err;
+  }
 }
 
 TEST_F(loaders, etl_waiting_on_a_lock_says_who_holds_it_and_sigint_cancels_it_on_the_server) {

@@ -206,6 +206,9 @@ TEST(config, describe_hides_the_database_password) {
   cfg.database.url = "postgresql://scpipe:hunter2@db:5432/warehouse";
   auto described = describe(cfg);
   EXPECT_EQ(described["database.url"], "postgresql://scpipe:****@db:5432/warehouse");
+  // Each value keeps its type, so the start-up log shows numbers and booleans as such.
+  EXPECT_EQ(described["broker.max_message_bytes"], config{}.broker.max_message_bytes);
+  EXPECT_TRUE(described["database.create_roles"].is_bool());
 }
 
 TEST(config, time_zone_must_be_one_the_system_knows) {
@@ -237,5 +240,5 @@ TEST(config, create_roles_is_a_boolean_from_the_file_or_the_environment) {
   EXPECT_EQ(env[0], "environment SCPIPE_DATABASE_CREATE_ROLES: database.create_roles: must be "
                     "true or false, got string \"1\"");
   EXPECT_EQ(describe(parse_ok("[database]\ncreate_roles = true\n"))["database.create_roles"],
-            "true");
+            true);
 }

@@ -43,3 +43,11 @@ TEST(report, html_without_users_says_so) {
   EXPECT_NE(html.find("No users yet"), std::string::npos);
   EXPECT_EQ(occurrences(html, "<svg"), 0u);
 }
+
+TEST(report, html_without_events_says_so_instead_of_a_zero_mean) {
+  const std::vector<login_bin> no_logins = {{true, 0, 3}, {false, 0, 5}};
+  auto html = report_html(no_logins, "now", false);
+  EXPECT_NE(html.find("No events loaded yet"), std::string::npos);
+  EXPECT_EQ(html.find("class=\"mean\""), std::string::npos) << html;
+  EXPECT_NE(html.find("<span class=\"users\">3</span> users, no events loaded"), std::string::npos);
+}

@@ -168,10 +168,11 @@ const std::vector<command>& commands() {
        "[OPTIONS] FILE...",
        "sends events to a running service, waits for every reply",
        "Reads each FILE as a stream: CSV when its name ends in .csv (a header naming user_id,\n"
-       "platform, event_time, event_type and first_event; each row becomes an object of its\n"
-       "non-empty fields as strings), otherwise a JSON array of event objects or NDJSON (each\n"
-       "object sent as it is). The fields are checked by the service, not here. Events go to\n"
-       "broker.endpoint (protocol.md) as messages [id, JSON array]; the service's replies are\n"
+       "event_time, event_type and optionally platform, first_event, in any case and order;\n"
+       "each row becomes an object of its non-empty fields as strings), otherwise a JSON array\n"
+       "of event objects or NDJSON (each object sent as it is). An empty file is an error. The\n"
+       "fields are checked by the service, not here. Events go to broker.endpoint\n"
+       "(docs/protocol.md) as messages [id, JSON array]; the service's replies are\n"
        "matched by id. Prints a summary (events sent, accepted, rejected with their reasons,\n"
        "duplicates, resends) and shows progress on a terminal.\n"
        "  --batch=N         events per message (1..100000, default 1000); a message is also cut\n"

@@ -1,5 +1,6 @@
 #include "core/crm_rows.hpp"
 
+#include "core/text.hpp"
 #include "core/utf8.hpp"
 
 #include <algorithm>
@@ -10,15 +11,6 @@ namespace scpipe {
 namespace {
 
 constexpr size_t max_chars = 200; // varchar(200) of the contract
-
-std::string normalise(std::string name) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  name.erase(name.begin(), std::find_if(name.begin(), name.end(), not_space));
-  name.erase(std::find_if(name.rbegin(), name.rend(), not_space).base(), name.end());
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
-}
 
 } // namespace
 
@@ -31,7 +23,7 @@ const std::array<const char*, 4>& crm_row_mapper::columns() {
 std::optional<csv_error> crm_row_mapper::header(const csv_record& record) {
   width_ = record.fields.size();
   for (size_t i = 0; i < record.fields.size(); ++i) {
-    auto name = normalise(record.fields[i]);
+    auto name = header_name(record.fields[i]);
     if (name == "user_email")
       name = "customer_email";
     auto it =
@@ -72,7 +64,8 @@ std::optional<csv_error> crm_row_mapper::map(const csv_record& record,
     const auto& value = record.fields[*source_[c]];
     auto length = utf8_length(value);
     if (!length)
-      return csv_error{record.line, std::string{columns()[c]} + ": not valid UTF-8 text"};
+      return csv_error{record.line,
+                       std::string{columns()[c]} + ": " + *utf8_problem(value) + " in the field"};
     if (*length > max_chars)
       return csv_error{record.line, std::string{columns()[c]} + ": " + std::to_string(*length)
                                         + " characters, more than the 200 the column holds"};

@@ -1,5 +1,6 @@
 #include "core/event_files.hpp"
 
+#include "core/text.hpp"
 #include "core/utf8.hpp"
 
 #include <boost/json/object.hpp>
@@ -34,6 +35,7 @@ event_file_format event_file_format_of(std::string_view path) {
 std::optional<event_file_error> event_file_reader::feed(std::string_view chunk,
                                                         std::vector<event_text>& out) {
   if (format_ == event_file_format::json) {
+    content_seen_ = content_seen_ || chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
     if (auto err = splitter_.feed(chunk, documents_))
       return event_file_error{
           err->line, (err->record ? "record " + std::to_string(err->record) + ": " : std::string{})
@@ -51,6 +53,9 @@ std::optional<event_file_error> event_file_reader::finish(std::vector<event_text
       return event_file_error{
           err->line, (err->record ? "record " + std::to_string(err->record) + ": " : std::string{})
                          + err->message};
+    if (!content_seen_)
+      return event_file_error{
+          1, "the file is empty (expected a JSON array of events, NDJSON or one event)"};
     return take_documents(out);
   }
   if (auto err = csv_.finish(records_))
@@ -70,12 +75,19 @@ std::optional<event_file_error> event_file_reader::take_documents(std::vector<ev
 }
 
 std::optional<event_file_error> event_file_reader::read_header(const csv_record& record) {
+  // Known columns match in any case, with spaces around; others are carried as they are.
+  std::vector<std::string> names;
+  for (const auto& field : record.fields) {
+    auto known = header_name(field);
+    bool is_known = std::find(csv_columns.begin(), csv_columns.end(), known) != csv_columns.end();
+    names.push_back(is_known ? known : field);
+  }
   std::vector<std::string> missing;
-  for (auto c : csv_columns)
-    if (std::find(record.fields.begin(), record.fields.end(), c) == record.fields.end())
+  for (auto c : required_csv_columns)
+    if (std::find(names.begin(), names.end(), c) == names.end())
       missing.emplace_back(c);
-  for (size_t i = 0; i < record.fields.size(); ++i) {
-    const auto& name = record.fields[i];
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& name = names[i];
     if (name.empty())
       return event_file_error{record.line,
                               "header column " + std::to_string(i + 1)
@@ -83,8 +95,8 @@ std::optional<event_file_error> event_file_reader::read_header(const csv_record&
     if (!utf8_length(name))
       return event_file_error{record.line,
                               "header column " + std::to_string(i + 1) + " is not valid UTF-8"};
-    if (std::find(record.fields.begin(), record.fields.begin() + static_cast<ptrdiff_t>(i), name)
-        != record.fields.begin() + static_cast<ptrdiff_t>(i))
+    if (std::find(names.begin(), names.begin() + static_cast<ptrdiff_t>(i), name)
+        != names.begin() + static_cast<ptrdiff_t>(i))
       return event_file_error{record.line, "header names column '" + name + "' twice"};
   }
   if (!missing.empty()) {
@@ -94,7 +106,7 @@ std::optional<event_file_error> event_file_reader::read_header(const csv_record&
     return event_file_error{record.line, "the header lacks " + list
                                              + " (expected a header: " + expected_header() + ")"};
   }
-  header_ = record.fields;
+  header_ = std::move(names);
   return std::nullopt;
 }
 
@@ -115,8 +127,8 @@ std::optional<event_file_error> event_file_reader::take_records(std::vector<even
       const auto& value = record.fields[i];
       if (value.empty())
         continue;
-      if (!utf8_length(value))
-        return event_file_error{record.line, header_[i] + ": not valid UTF-8"};
+      if (auto problem = utf8_problem(value))
+        return event_file_error{record.line, header_[i] + ": " + *problem + " in the field"};
       event[header_[i]] = value;
     }
     out.push_back({boost::json::serialize(event), record.line});

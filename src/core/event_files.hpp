@@ -36,16 +36,19 @@ struct event_file_error {
 /// service owns the event rules (protocol.md), in one place.
 ///
 /// - JSON: each top-level object is passed on exactly as it came (json_document_splitter).
-/// - CSV: the header must name user_id, platform, event_time, event_type and first_event, in
-///   any order; each row becomes an object of its fields as JSON strings, keyed by the
-///   header, an empty field left out:
-///   `7,ios,5/13/2019 3:11:04,login,` → `{"user_id":"7","platform":"ios",...}`. Further
-///   columns are carried along like unknown fields of a JSON event (the service ignores them).
+/// - CSV: the header must name user_id, event_time and event_type, may name platform and
+///   first_event, in any order and case; each row becomes an object of its fields as JSON strings,
+///   keyed by the header, an empty field left out: `7,ios,5/13/2019 3:11:04,login,` →
+///   `{"user_id":"7","platform":"ios",...}`. Further columns are carried along like unknown fields
+///   of a JSON event (the service ignores them).
 class event_file_reader {
 public:
-  /// The columns an events CSV header must name.
+  /// The columns an events CSV header may name (in any case and order, spaces around ignored).
   static constexpr std::array<std::string_view, 5> csv_columns = {
       "user_id", "platform", "event_time", "event_type", "first_event"};
+  /// Those it must name: the optional fields of an event may be left out.
+  static constexpr std::array<std::string_view, 3> required_csv_columns = {"user_id", "event_time",
+                                                                           "event_type"};
 
   explicit event_file_reader(event_file_format format) : format_{format} {}
 
@@ -53,8 +56,8 @@ public:
   /// unusable from there on.
   std::optional<event_file_error> feed(std::string_view chunk, std::vector<event_text>& out);
 
-  /// Declares the end of the file: an unfinished event is an error, and so is a CSV file
-  /// without a header.
+  /// Declares the end of the file: an unfinished event is an error, and so is an empty file
+  /// (a CSV file without a header, a JSON file without even "[]").
   std::optional<event_file_error> finish(std::vector<event_text>& out);
 
 private:
@@ -69,6 +72,7 @@ private:
   std::vector<csv_record> records_;
   std::vector<std::string> header_;
   bool header_seen_ = false;
+  bool content_seen_ = false; ///< JSON: anything but whitespace yet
 };
 
 } // namespace scpipe

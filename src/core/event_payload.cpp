@@ -208,9 +208,8 @@ json::parse_options parse_options() {
 std::string parse_problem(const json::error_code& ec, std::string_view text) {
   if (ec == json::error::too_deep)
     return "nested deeper than " + std::to_string(max_json_depth) + " levels";
-  if (auto bad = utf8_invalid_offset(text))
-    return (text[*bad] == '\0' ? "a NUL byte at offset " : "invalid UTF-8 at offset ")
-           + std::to_string(*bad);
+  if (auto problem = utf8_problem(text))
+    return *problem;
   return ec.message();
 }
 

@@ -79,6 +79,13 @@ json_stream_error json_document_splitter::locate_syntax_error() const {
   if (!ec)
     parser.finish(ec);
   std::string_view text{current_.text};
+  if (auto bad = utf8_invalid_offset(text); bad && *bad <= valid) {
+    // Not a syntax error: bytes that are not text. Named in hex, never printed raw.
+    auto before = text.substr(0, *bad);
+    auto line = current_.line + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    return at_its_line(
+        {line, current_.record, *utf8_problem(text.substr(*bad), document_offset_ + *bad)});
+  }
   valid = std::min(valid, text.size());
   auto before = text.substr(0, valid);
   auto line = current_.line + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
@@ -149,6 +156,7 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
         state_ = state::in_document;
         current_.line = line_;
         current_.record = ++record_;
+        document_offset_ = consumed_ + i;
         depth_ = 1;
         segment = i;
         continue;
@@ -177,6 +185,7 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
       break; // handled above
     }
   }
+  consumed_ += chunk.size();
   if (state_ == state::in_document) {
     current_.text.append(chunk.substr(segment));
     if (current_.text.size() > max_bytes_)

@@ -79,6 +79,9 @@ private:
   bool escape_ = false;
   /// Whether a record so far spanned lines (then the stream is not NDJSON).
   bool spanning_seen_ = false;
+  /// Bytes scanned before the current chunk, and where the current document starts.
+  size_t consumed_ = 0;
+  size_t document_offset_ = 0;
   bom_skipper bom_;
   json_document current_;
 };

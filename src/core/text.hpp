@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace scpipe {
@@ -13,6 +14,16 @@ inline std::string_view trim(std::string_view s) {
   while (!s.empty() && space(s.back()))
     s.remove_suffix(1);
   return s;
+}
+
+/// A CSV header name as matched against the columns we know: trimmed, lower case ASCII
+/// ("User_Email " → "user_email"), as exports from spreadsheets and CRMs write them.
+inline std::string header_name(std::string_view name) {
+  std::string out{trim(name)};
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return out;
 }
 
 /// `one` when `n` is 1, else `many`: "1 document", "2 documents".

@@ -68,6 +68,19 @@ std::optional<size_t> utf8_invalid_offset(std::string_view text) {
   return scan(text, bad) ? std::nullopt : std::optional<size_t>{bad};
 }
 
+std::optional<std::string> utf8_problem(std::string_view text, size_t base) {
+  auto bad = utf8_invalid_offset(text);
+  if (!bad)
+    return std::nullopt;
+  auto offset = std::to_string(base + *bad);
+  if (text[*bad] == '\0')
+    return "a NUL byte at offset " + offset;
+  static constexpr char digits[] = "0123456789ABCDEF";
+  auto byte = static_cast<unsigned char>(text[*bad]);
+  return std::string{"not UTF-8 (byte 0x"} + digits[byte >> 4] + digits[byte & 15] + " at offset "
+         + offset + ")";
+}
+
 std::string_view bom_skipper::next(std::string_view chunk) {
   if (decided_)
     return chunk;

@@ -15,6 +15,11 @@ std::optional<size_t> utf8_length(std::string_view text);
 /// (NUL included); nothing when the whole text is valid.
 std::optional<size_t> utf8_invalid_offset(std::string_view text);
 
+/// What is wrong with `text` when it is not valid UTF-8 text, in words safe to print (the bad
+/// byte in hex, never raw): "not UTF-8 (byte 0xFF at offset 12)" or "a NUL byte at offset 3",
+/// the offset counted from `base`. Nothing when the text is valid.
+std::optional<std::string> utf8_problem(std::string_view text, size_t base = 0);
+
 /// Removes a UTF-8 byte-order mark from the start of a stream that arrives in chunks of any
 /// size (a mark split over two chunks included).
 class bom_skipper {

@@ -126,3 +126,12 @@ TEST(cli, password_with_a_bad_percent_escape_reaches_no_command_output) {
     }
   }
 }
+
+TEST(cli, version_is_printed_and_keygen_refuses_an_empty_name) {
+  auto v = run({SCPIPE_BINARY, "--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("scpipe ", 0), 0u) << v.out;
+  auto k = run({SCPIPE_BINARY, "keygen", ""});
+  EXPECT_EQ(k.code, 2) << k.err;
+  EXPECT_NE(k.err.find("NAME must name the files to write"), std::string::npos) << k.err;
+}

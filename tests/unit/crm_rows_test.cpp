@@ -81,5 +81,5 @@ TEST(crm_rows, values_over_200_characters_and_invalid_utf8_are_errors) {
   EXPECT_EQ(long_err->message, "industry: 201 characters, more than the 200 the column holds");
   auto utf_err = m.map(rec({"a@\xFF", "x", "", ""}), r);
   ASSERT_TRUE(utf_err);
-  EXPECT_EQ(utf_err->message, "customer_email: not valid UTF-8 text");
+  EXPECT_EQ(utf_err->message, "customer_email: not UTF-8 (byte 0xFF at offset 2) in the field");
 }

@@ -109,7 +109,7 @@ TEST(event_files, csv_header_lacking_columns_names_them) {
   auto r = read(event_file_format::csv, "user_id,event_type,platform\n7,login,ios\n");
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->line, 1u);
-  EXPECT_EQ(r.error->message, "the header lacks event_time, first_event (expected a header: "
+  EXPECT_EQ(r.error->message, "the header lacks event_time (expected a header: "
                               "user_id,platform,event_time,event_type,first_event)");
 }
 
@@ -135,16 +135,19 @@ TEST(event_files, csv_field_that_is_not_utf8_names_line_and_column) {
   auto r = read(event_file_format::csv, std::string{header} + "7,i\xFFos,t,login,FALSE\n");
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->line, 2u);
-  EXPECT_EQ(r.error->message, "platform: not valid UTF-8");
+  EXPECT_EQ(r.error->message, "platform: not UTF-8 (byte 0xFF at offset 1) in the field");
 }
 
-TEST(event_files, empty_csv_is_an_error_and_empty_json_has_no_events) {
+TEST(event_files, empty_csv_and_empty_json_are_both_errors) {
   auto csv = read(event_file_format::csv, "");
   ASSERT_TRUE(csv.error);
   EXPECT_EQ(csv.error->message.rfind("the file is empty (expected a header: ", 0), 0u);
-  auto json = read(event_file_format::json, "");
-  EXPECT_FALSE(json.error);
-  EXPECT_TRUE(json.events.empty());
+  auto json = read(event_file_format::json, " \n");
+  ASSERT_TRUE(json.error);
+  EXPECT_EQ(json.error->message.rfind("the file is empty (expected a JSON array", 0), 0u);
+  auto empty_array = read(event_file_format::json, "[]");
+  EXPECT_FALSE(empty_array.error);
+  EXPECT_TRUE(empty_array.events.empty());
   auto header_only = read(event_file_format::csv, header);
   EXPECT_FALSE(header_only.error);
   EXPECT_TRUE(header_only.events.empty());
@@ -159,4 +162,17 @@ TEST(event_files, any_chunking_gives_the_same_events) {
     ASSERT_FALSE(r.error) << r.error->message;
     EXPECT_EQ(texts(r), texts(whole)) << "chunk " << chunk;
   }
+}
+
+TEST(event_files, csv_header_is_case_insensitive_and_the_optional_fields_may_be_left_out) {
+  auto r = read(event_file_format::csv,
+                "User_ID, Event_Time ,EVENT_TYPE,Note\n7,5/13/2019 3:11:04,login,x\n");
+  ASSERT_FALSE(r.error) << r.error->message;
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].json,
+            R"({"user_id":"7","event_time":"5/13/2019 3:11:04","event_type":"login","Note":"x"})");
+  auto missing = read(event_file_format::csv, "user_id,platform\n7,ios\n");
+  ASSERT_TRUE(missing.error);
+  EXPECT_EQ(missing.error->message.rfind("the header lacks event_time, event_type", 0), 0u)
+      << missing.error->message;
 }

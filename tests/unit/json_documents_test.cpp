@@ -168,3 +168,11 @@ TEST(json_documents, pretty_printed_records_keep_the_line_where_the_scan_failed)
   EXPECT_EQ(r.error->line, 6u);
   EXPECT_EQ(r.error->message.rfind("invalid JSON (", 0), 0u) << r.error->message;
 }
+
+TEST(json_documents, bytes_that_are_not_utf8_are_named_in_hex_with_their_offset) {
+  auto r = split("{\"a\": 1}\n{\"b\": \"lo\xFFgin\"}\n", 5);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 2u);
+  EXPECT_EQ(r.error->record, 2u);
+  EXPECT_EQ(r.error->message, "not UTF-8 (byte 0xFF at offset 18)");
+}

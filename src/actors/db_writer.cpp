@@ -112,6 +112,12 @@ void attempt(self_pointer self) {
       out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors,
                                                  o.id_reused ? id_reused_reason : "")});
     }
+    if (log::enabled(log::level::debug))
+      log::debug(component, "batch committed",
+                 {{"writer", st.index},
+                  {"messages", batch.messages.size()},
+                  {"rows", batch.rows},
+                  {"seconds", std::chrono::duration<double>(clock::now() - started).count()}});
     if (st.failing_since)
       log::info(component, "database writable again", {{"writer", st.index}});
     st.failing_since.reset();
@@ -164,6 +170,11 @@ void attempt(self_pointer self) {
     return;
   }
   stream_metrics::get().write_retries.inc();
+  log::debug(
+      component, "batch attempt failed; trying again after a backoff",
+      {{"writer", st.index},
+       {"backoff_ms", std::chrono::duration_cast<std::chrono::milliseconds>(held.backoff).count()},
+       {"error", error}});
   self->delayed_send(self, held.backoff, retry_atom::value);
   held.backoff = std::min(held.backoff * 2, st.settings.backoff_max);
 }

@@ -28,6 +28,7 @@ void run_once(self_pointer self) {
     if (!st.interrupt->running_on(&st.conn->get()))
       return; // stopping: no new run
     db::query_interrupt::scope guard{*st.interrupt};
+    log::debug(component, "user etl run starting", {{"timezone", st.etl.timezone}});
     auto s = db::run_user_etl(st.conn->get(), st.etl.timezone);
     log::info(component, "user etl run",
               {{"run_id", s.run_id},

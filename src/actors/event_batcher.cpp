@@ -73,6 +73,13 @@ void dispatch(self_pointer self) {
       break;
     auto shared = std::make_shared<const event_batch>(std::move(*batch));
     slot.batch = shared;
+    if (log::enabled(log::level::debug))
+      log::debug(component, "batch dispatched",
+                 {{"writer", static_cast<int64_t>(&slot - st.writers.data())},
+                  {"messages", shared->messages.size()},
+                  {"rows", shared->rows},
+                  {"bytes", shared->bytes},
+                  {"messages_waiting", st.builder.messages()}});
     auto addr = slot.handle.address();
     self->request(slot.handle, caf::infinite, shared_batch{shared})
         .then(

@@ -68,6 +68,10 @@ void set_level(level lvl) {
   min_level = lvl;
 }
 
+bool enabled(level lvl) {
+  return lvl >= min_level.load();
+}
+
 void add_secret(std::string secret) {
   if (secret.empty())
     return;

@@ -23,6 +23,9 @@ const char* to_string(level lvl);
 /// Sets the lowest level that is written (default: info).
 void set_level(level lvl);
 
+/// Whether lines of `lvl` are written: a hot path asks before building a debug line's fields.
+bool enabled(level lvl);
+
 /// Registers a secret (e.g. the database password): every occurrence in a log line is
 /// replaced by "****" before the line is written.
 void add_secret(std::string secret);

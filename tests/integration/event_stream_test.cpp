@@ -675,3 +675,14 @@ TEST_F(event_stream, replay_rejected_writes_each_row_it_can_and_keeps_the_databa
   EXPECT_NE(unknown.err.find("no dead letters of message id 'no-such-id'"), std::string::npos)
       << unknown.err;
 }
+
+TEST_F(event_stream, debug_level_logs_batches_dispatched_and_committed_and_etl_runs) {
+  running_service s{db, {{"SCPIPE_LOG_LEVEL", "debug"}, {"SCPIPE_ETL_INTERVAL_S", "1"}}};
+  producer p{s.endpoint};
+  EXPECT_EQ(p.request("debug-1", events_payload(3)).body.status, reply_status::ok);
+  EXPECT_TRUE(s.svc->wait_for_stderr("\"message\":\"batch committed\"", 10s)) << s.svc->err();
+  EXPECT_TRUE(s.svc->wait_for_stderr("\"message\":\"user etl run starting\"", 10s));
+  auto err = s.svc->err();
+  EXPECT_NE(err.find("\"message\":\"batch dispatched\""), std::string::npos) << err;
+  EXPECT_NE(err.find("\"level\":\"debug\""), std::string::npos) << err;
+}

@@ -8,6 +8,8 @@
 #include "core/utf8.hpp"
 #include "require.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,7 +55,7 @@ std::string toml_string(std::string_view s) {
 /// Every key of `cfg` as TOML.
 std::string to_toml(const config& cfg) {
   auto values = describe(cfg);
-  values["database.url"] = cfg.database.url; // describe() hides the password
+  values["database.url"] = cfg.database.url.c_str(); // describe() hides the password
   std::string out;
   std::string section;
   for (const auto& key : config_keys()) {
@@ -62,10 +64,11 @@ std::string to_toml(const config& cfg) {
       section = key.name.substr(0, dot);
       out += "[" + section + "]\n";
     }
-    // Strings quoted; integers and booleans as describe() writes them.
+    // Strings quoted; integers and booleans as JSON writes them, which is TOML's way too.
     const auto& value = values.at(key.name);
-    bool text = key.type == "string" || key.type.starts_with("one of");
-    out += key.name.substr(dot + 1) + " = " + (text ? toml_string(value) : value) + "\n";
+    out += key.name.substr(dot + 1) + " = "
+           + (value.is_string() ? toml_string(value.get_string()) : boost::json::serialize(value))
+           + "\n";
   }
   return out;
 }

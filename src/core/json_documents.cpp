@@ -33,10 +33,11 @@ json_stream_error json_document_splitter::at_its_line(json_stream_error error) c
   // on is a line cut short, and the error belongs to that line, not to where the scan gave up
   // (the end of the file, often).
   bool ndjson = !array_ && !spanning_seen_ && current_.record > 1;
-  if (!ndjson || error.record != current_.record || error.line == current_.line)
+  bool runs_on = current_.text.find('\n') != std::string::npos;
+  if (!ndjson || !runs_on || error.record != current_.record || error.line == current_.line)
     return error;
-  error.message = "record " + std::to_string(current_.record) + " is not complete on its line ("
-                  + "records come one per line before it): " + error.message;
+  error.message =
+      "not complete on its line (records come one per line before it): " + error.message;
   error.line = current_.line;
   return error;
 }
@@ -109,9 +110,13 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
   for (; i < chunk.size(); ++i) {
     char c = chunk[i];
     if (state_ == state::in_document) {
-      if (in_string_ && c == '\n') // JSON strings hold no raw line breaks: a line cut short
-        return fail("record " + std::to_string(current_.record)
-                    + ": the line ends inside a string (is it cut short?)");
+      if (in_string_ && c == '\n') { // JSON strings hold no raw line breaks: a line cut short
+        // The text so far belongs to the document, whatever the chunking, for the error.
+        current_.text.append(chunk.substr(segment, i - segment));
+        if (current_.text.size() > max_bytes_)
+          return too_large(); // as a chunked read would have found first
+        return fail("the line ends inside a string (is it cut short?)");
+      }
       if (c == '\n')
         ++line_;
       if (in_string_) {

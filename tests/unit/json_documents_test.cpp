@@ -146,7 +146,7 @@ TEST(json_documents, ndjson_line_cut_short_in_a_string_is_reported_at_that_line)
     ASSERT_TRUE(r.error);
     EXPECT_EQ(r.error->line, 2u);
     EXPECT_EQ(r.error->record, 2u);
-    EXPECT_EQ(r.error->message, "record 2: the line ends inside a string (is it cut short?)");
+    EXPECT_EQ(r.error->message, "the line ends inside a string (is it cut short?)");
   }
 }
 
@@ -158,7 +158,7 @@ TEST(json_documents, ndjson_line_cut_short_between_values_is_reported_at_that_li
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->line, 2u);
   EXPECT_EQ(r.error->record, 2u);
-  EXPECT_EQ(r.error->message.rfind("record 2 is not complete on its line", 0), 0u)
+  EXPECT_EQ(r.error->message.rfind("not complete on its line", 0), 0u)
       << r.error->message;
 }
 

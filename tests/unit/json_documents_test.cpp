@@ -176,3 +176,11 @@ TEST(json_documents, bytes_that_are_not_utf8_are_named_in_hex_with_their_offset)
   EXPECT_EQ(r.error->record, 2u);
   EXPECT_EQ(r.error->message, "not UTF-8 (byte 0xFF at offset 18)");
 }
+
+TEST(json_documents, an_error_before_a_record_starts_keeps_its_own_line) {
+  auto r = split("{\"a\": 1}\n]\n");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->line, 2u);
+  EXPECT_EQ(r.error->record, 2u);
+  EXPECT_EQ(r.error->message, "expected a JSON object, found ']'");
+}

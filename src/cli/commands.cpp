@@ -28,8 +28,8 @@ constexpr std::string_view default_config_path = "config/scpipe.toml";
 constexpr std::string_view common_options = R"(Options:
   --config FILE   configuration file (default: config/scpipe.toml; when that default is
                   missing, built-in defaults apply; a directory or other non-regular file
-                  is an error). SCPIPE_<SECTION>_<KEY> variables
-                  override any key, e.g. SCPIPE_DATABASE_URL.
+                  is an error). SCPIPE_<SECTION>_<KEY> variables override any key, e.g.
+                  SCPIPE_DATABASE_URL.
   --help          this help
   --version       scpipe's version (before any command)
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad configuration, 128 + the signal
@@ -142,9 +142,9 @@ const std::vector<command>& commands() {
        "or LF; a UTF-8 byte-order mark is ignored. Header names map to columns (user_email ->\n"
        "customer_email; industry, region, company_name; any case and order); all four are\n"
        "required, so a partial export cannot blank users' attributes; other columns are\n"
-       "ignored with a warning. A bad row (field count, invalid UTF-8, a value over 200 "
-       "characters) names the\n"
-       "file and line and loads nothing of that file. One transaction per file.\n",
+       "ignored with a warning. A bad row (field count, invalid UTF-8, a value over 200\n"
+       "characters) names the file and line and loads nothing of that file. One transaction\n"
+       "per file.\n",
        {},
        1,
        -1,

@@ -313,7 +313,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
         found != earlier.end()
             ? found->second
             : ledger_entry{out[first_of[m.id]].accepted, out[first_of[m.id]].rejected,
-                           first_message.digest, "in the same batch"};
+                           first_message.digest, "a moment ago, in the same batch"};
     if (first.digest && m.digest && *first.digest != *m.digest) {
       o.status = reply_status::rejected;
       o.id_reused = true;

@@ -135,3 +135,10 @@ TEST(cli, version_is_printed_and_keygen_refuses_an_empty_name) {
   EXPECT_EQ(k.code, 2) << k.err;
   EXPECT_NE(k.err.find("NAME must name the files to write"), std::string::npos) << k.err;
 }
+
+TEST(cli, configuration_that_is_a_directory_exits_2_instead_of_running_on_defaults) {
+  auto r = run({SCPIPE_BINARY, "migrate", "--config", "/tmp"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("/tmp: is a directory, not a configuration file"), std::string::npos)
+      << r.err;
+}

@@ -148,6 +148,21 @@ TEST_F(loaders, bad_crm_row_names_file_and_line_and_loads_nothing) {
   EXPECT_EQ(one("select count(*) from staging.crm_customer"), "0");
 }
 
+TEST_F(loaders, ndjson_with_a_line_cut_short_names_that_line_not_the_end_of_the_file) {
+  std::string text = R"({"user_id": 1, "user_email": "a@x"})"
+                     "\n"
+                     R"({"user_id": 2, "user_em)"
+                     "\n";
+  for (int i = 3; i <= 100000; ++i)
+    text += R"({"user_id": )" + std::to_string(i) + "}\n";
+  auto path = write("users.ndjson", text);
+  auto r = scpipe({"load-users", path});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(path + ":2: record 2: the line ends inside a string"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(one("select count(*) from staging.sc_user_document"), "0");
+}
+
 TEST_F(loaders, crm_export_missing_a_mapped_column_is_refused_and_changes_no_user) {
   auto users =
       write("users.json", R"([{"user_id": 1, "user_email": "a@x", "signup_ts": )"

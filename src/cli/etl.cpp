@@ -19,6 +19,10 @@ int etl_command(const invocation& inv) {
     std::cout << "inserted " << s.inserted << ", changed " << s.changed << ", unchanged "
               << s.unchanged << ", rejected " << s.rejected << " (run " << s.run_id << ", "
               << static_cast<int64_t>(s.duration_ms) << " ms)\n";
+    if (auto gaps = db::count_dimension_gaps(conn.get());
+        gaps.without_email + gaps.without_signup > 0)
+      std::cout << "current users without an e-mail (no CRM attributes): " << gaps.without_email
+                << ", without a signup time (no first week): " << gaps.without_signup << '\n';
     if (s.rejected > 0)
       std::cout
           << "rejected documents and their reasons: select * from scpipe.rejected_user_document "

@@ -27,4 +27,12 @@ etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bo
   return s;
 }
 
+dimension_gaps count_dimension_gaps(pqxx::connection& conn) {
+  pqxx::read_transaction tx{conn, "dimension_gaps"};
+  auto row = tx.exec1("select count(*) filter (where user_email is null or user_email = ''), "
+                      "       count(*) filter (where signup_ts is null) "
+                      "from only sc.sc_user");
+  return {row[0].as<int64_t>(), row[1].as<int64_t>()};
+}
+
 } // namespace scpipe::db

@@ -21,6 +21,17 @@ struct etl_summary {
   double duration_ms = 0;
 };
 
+/// Current users an analyst cannot fully use: accepted as upstream sends them, but counted so
+/// that they are seen (without an e-mail, no CRM attributes; without a signup time, no first
+/// week).
+struct dimension_gaps {
+  int64_t without_email = 0;
+  int64_t without_signup = 0;
+};
+
+/// Counts the dimension_gaps of the current users (one scan of sc.sc_user, no history).
+dimension_gaps count_dimension_gaps(pqxx::connection& conn);
+
 /// Runs scpipe.run_user_etl (sql/0003) in its own transaction and commits: the incremental
 /// SCD type-2 merge of staging into sc.sc_user / sc.sc_user_hist. `timezone` is the zone of
 /// upstream times without one (etl.timezone); `full` reconsiders every staging row.

@@ -190,6 +190,11 @@ TEST_F(loaders, etl_command_prints_its_summary_and_counts_rejections) {
   auto r = scpipe({"etl"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("inserted 1, changed 0, unchanged 0, rejected 1 (run 1, ", 0), 0u) << r.out;
+  // User 1 came without a signup time: accepted, and counted so an analyst sees it.
+  EXPECT_NE(r.out.find("current users without an e-mail (no CRM attributes): 0, without a signup "
+                       "time (no first week): 1"),
+            std::string::npos)
+      << r.out;
   auto again = scpipe({"etl", "--full"});
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(again.out.rfind("inserted 0, changed 0, unchanged 1, rejected 1 (run 2, ", 0), 0u)

@@ -61,6 +61,7 @@ void command_interrupt::watch() {
   auto next_look = started + std::chrono::seconds{2};
   std::unique_ptr<db::connection> observer;
   std::string reported;
+  bool reporting = true;
   while (!done_) {
     timespec tick{0, 500'000'000};
     int sig = sigtimedwait(&set, nullptr, &tick);
@@ -79,7 +80,8 @@ void command_interrupt::watch() {
       }
       continue;
     }
-    if (interrupting_signal != 0 || done_ || std::chrono::steady_clock::now() < next_look)
+    if (!reporting || interrupting_signal != 0 || done_
+        || std::chrono::steady_clock::now() < next_look)
       continue;
     next_look += std::chrono::seconds{2};
     try {
@@ -91,7 +93,8 @@ void command_interrupt::watch() {
                   << " (Ctrl-C cancels)\n";
       reported = holders;
     } catch (const std::exception&) {
-      return; // only a report: without it the command goes on as before
+      reporting = false; // only a report: without it the command goes on as before
+      observer.reset();
     }
   }
 }

@@ -17,8 +17,16 @@ namespace {
 
 std::atomic<level> min_level{level::info};
 std::atomic<int> output_fd{2};
-std::mutex secrets_mutex;
-std::vector<std::string> secrets;
+/// The registered secrets. Never destroyed: std::cout and std::cerr are flushed through the
+/// scrubber at exit, after static objects are gone.
+struct secret_registry {
+  std::mutex mutex;
+  std::vector<std::string> secrets;
+};
+secret_registry& registry() {
+  static auto* instance = new secret_registry;
+  return *instance;
+}
 
 /// UTC time with milliseconds, e.g. 2026-11-27T09:31:29.123Z.
 std::string now_utc() {
@@ -35,8 +43,9 @@ std::string now_utc() {
 }
 
 void scrub(std::string& line) {
-  std::lock_guard guard{secrets_mutex};
-  for (const auto& secret : secrets)
+  auto& r = registry();
+  std::lock_guard guard{r.mutex};
+  for (const auto& secret : r.secrets)
     for (auto pos = line.find(secret); pos != std::string::npos; pos = line.find(secret, pos + 4))
       line.replace(pos, secret.size(), "****");
 }
@@ -78,15 +87,17 @@ void add_secret(std::string secret) {
   // Lines are JSON: a secret with quotes or backslashes appears escaped there.
   auto quoted = boost::json::serialize(boost::json::string{secret});
   auto escaped = quoted.substr(1, quoted.size() - 2);
-  std::lock_guard guard{secrets_mutex};
+  auto& r = registry();
+  std::lock_guard guard{r.mutex};
   if (escaped != secret)
-    secrets.push_back(std::move(escaped));
-  secrets.push_back(std::move(secret));
+    r.secrets.push_back(std::move(escaped));
+  r.secrets.push_back(std::move(secret));
 }
 
 void clear_secrets() {
-  std::lock_guard guard{secrets_mutex};
-  secrets.clear();
+  auto& r = registry();
+  std::lock_guard guard{r.mutex};
+  r.secrets.clear();
 }
 
 std::string scrubbed(std::string text) {

@@ -132,12 +132,12 @@ event_batcher_actor::behavior_type event_batcher(self_pointer self, batcher_sett
         bm.seq = m.seq;
         bm.id = std::move(m.id);
         bm.received_at_us = m.received_at_us;
-        if (m.too_large)
+        if (m.too_large) {
           bm.content =
               reject_payload("payload is " + std::to_string(m.size)
                              + " bytes, more than broker.max_message_bytes ("
                              + std::to_string(self->state.settings.max_message_bytes) + ")");
-        else {
+        } else {
           bm.digest = payload_digest(m.payload);
           bm.content = decode_payload(m.payload);
         }

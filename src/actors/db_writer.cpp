@@ -97,6 +97,7 @@ void attempt(self_pointer self) {
     m.commit_seconds.observe(std::chrono::duration<double>(clock::now() - started).count());
     m.batches_committed.inc();
     m.batch_rows.observe(static_cast<double>(batch.rows));
+    auto known = st.settings.known ? st.settings.known->current() : nullptr;
     reply_batch out;
     for (size_t i = 0; i < outcomes.size(); ++i) {
       auto& o = outcomes[i];
@@ -108,6 +109,8 @@ void attempt(self_pointer self) {
       } else if (o.status != reply_status::duplicate) {
         m.events_accepted.inc(o.accepted);
         m.events_rejected.inc(o.rejected);
+        if (known)
+          m.events_unknown_user.inc(known->count_unknown(batch.messages[i].content.rows));
       }
       out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors,
                                                  o.id_reused ? id_reused_reason : "")});

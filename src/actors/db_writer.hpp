@@ -2,6 +2,7 @@
 
 #include "actors/actors.hpp"
 #include "core/config.hpp"
+#include "core/known_users.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -33,6 +34,8 @@ struct writer_settings {
   /// Retry backoff after a failure: doubles from initial up to max.
   std::chrono::milliseconds backoff_initial{50};
   std::chrono::milliseconds backoff_max{2000};
+  /// The dimension's user ids, to count committed events of users it lacks; null: no count.
+  std::shared_ptr<const known_users> known;
 };
 
 writer_settings writer_settings_of(const config& cfg);

@@ -19,6 +19,22 @@ constexpr const char* component = "etl_scheduler";
 
 using self_pointer = etl_scheduler_actor::stateful_pointer<etl_scheduler_state>;
 
+/// Gives the writers the current users' ids, to count events of users the dimension lacks. A
+/// failure only stops that count until the next run that inserts users.
+void load_known_users(etl_scheduler_state& st) {
+  try {
+    auto ids = std::make_shared<const user_id_set>(db::current_user_ids(st.conn->get()));
+    st.known->replace(ids);
+    st.known_loaded = true;
+    log::debug(component, "current user ids loaded", {{"users", ids->size()}});
+  } catch (const pqxx::failure& e) {
+    log::warn(component,
+              "could not read the current user ids; events of unknown users are not counted "
+              "until a later run",
+              {{"error", db::one_line(e.what())}});
+  }
+}
+
 /// One run; database problems are logged, not thrown.
 void run_once(self_pointer self) {
   auto& st = self->state;
@@ -37,6 +53,8 @@ void run_once(self_pointer self) {
                {"unchanged", s.unchanged},
                {"rejected", s.rejected},
                {"duration_ms", static_cast<int64_t>(s.duration_ms)}});
+    if (st.known && (!st.known_loaded || s.inserted > 0))
+      load_known_users(st);
   } catch (const db::connect_error& e) {
     log::warn(component, "database unreachable; retrying at the next tick", {{"error", e.what()}});
   } catch (const pqxx::broken_connection& e) {
@@ -70,10 +88,12 @@ void run_once(self_pointer self) {
 
 etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_config database,
                                                  etl_config etl,
-                                                 std::shared_ptr<db::query_interrupt> interrupt) {
+                                                 std::shared_ptr<db::query_interrupt> interrupt,
+                                                 std::shared_ptr<known_users> known) {
   self->state.database = std::move(database);
   self->state.etl = std::move(etl);
   self->state.interrupt = std::move(interrupt);
+  self->state.known = std::move(known);
   self->send(self, caf::tick_atom_v);
   return {
       [=](caf::tick_atom) {
@@ -87,12 +107,12 @@ etl_scheduler_actor::behavior_type etl_scheduler(self_pointer self, database_con
   };
 }
 
-child_spec etl_scheduler_spec(const config& cfg) {
+child_spec etl_scheduler_spec(const config& cfg, std::shared_ptr<known_users> known) {
   auto interrupt = std::make_shared<db::query_interrupt>();
   return {"etl_scheduler",
-          [db = cfg.database, etl = cfg.etl, interrupt](caf::actor_system& sys) {
+          [db = cfg.database, etl = cfg.etl, interrupt, known](caf::actor_system& sys) {
             return caf::actor_cast<caf::actor>(
-                sys.spawn<caf::detached>(etl_scheduler, db, etl, interrupt));
+                sys.spawn<caf::detached>(etl_scheduler, db, etl, interrupt, known));
           },
           [interrupt] { interrupt->stop(); }};
 }

@@ -45,16 +45,18 @@ void stream_links::listener_started(broker_listener_actor listener) {
 }
 
 std::vector<child_spec> event_stream_specs(const config& cfg,
-                                           std::shared_ptr<const curve_server_keys> curve) {
+                                           std::shared_ptr<const curve_server_keys> curve,
+                                           std::shared_ptr<const known_users> known) {
   auto pool = static_cast<size_t>(cfg.database.pool_size);
+  auto settings = writer_settings_of(cfg);
+  settings.known = std::move(known);
   auto links = std::make_shared<stream_links>(pool);
   std::vector<child_spec> out;
   for (size_t i = 0; i < pool; ++i) {
     auto interrupt = std::make_shared<db::query_interrupt>();
     out.push_back({"db_writer_" + std::to_string(i),
-                   [cfg, links, i, interrupt](caf::actor_system& sys) {
-                     auto w =
-                         sys.spawn<caf::detached>(db_writer, writer_settings_of(cfg), i, interrupt);
+                   [settings, links, i, interrupt](caf::actor_system& sys) {
+                     auto w = sys.spawn<caf::detached>(db_writer, settings, i, interrupt);
                      links->writer_started(i, w);
                      return caf::actor_cast<caf::actor>(w);
                    },

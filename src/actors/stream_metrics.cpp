@@ -37,6 +37,9 @@ const stream_metrics& stream_metrics::get() {
         r.get_counter("scpipe_broker_ids_reused_total",
                       "Messages refused because their id was committed before with a different "
                       "payload (reply reason id_reused); nothing of them was written."),
+        r.get_counter("scpipe_events_unknown_user_total",
+                      "Events committed whose user_id was not a current user in sc.sc_user as of "
+                      "the last user-ETL run (counted once the first run after start is done)."),
         r.get_counter("scpipe_writer_retries_total",
                       "Failed attempts at a batch that were retried after a backoff."),
         r.get_counter("scpipe_writer_batches_given_up_total",

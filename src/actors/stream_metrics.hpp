@@ -21,13 +21,14 @@ struct stream_metrics {
   metrics::counter& batches_reassigned; ///< batches handed to another writer after a failure
   // -- db_writer --
   metrics::counter& batches_committed;
-  metrics::histogram& batch_rows;     ///< events + dead letters per committed batch
-  metrics::histogram& commit_seconds; ///< one attempt that committed, start to commit
-  metrics::counter& events_accepted;  ///< events committed to sc.sc_user_event
-  metrics::counter& events_rejected;  ///< events (or payloads) dead-lettered
-  metrics::counter& ids_reused;       ///< messages refused: their id came with another payload
-  metrics::counter& write_retries;    ///< failed attempts retried after a backoff
-  metrics::counter& batches_given_up; ///< batches answered retry past the write deadline
+  metrics::histogram& batch_rows;        ///< events + dead letters per committed batch
+  metrics::histogram& commit_seconds;    ///< one attempt that committed, start to commit
+  metrics::counter& events_accepted;     ///< events committed to sc.sc_user_event
+  metrics::counter& events_rejected;     ///< events (or payloads) dead-lettered
+  metrics::counter& ids_reused;          ///< messages refused: their id came with another payload
+  metrics::counter& events_unknown_user; ///< accepted events of user ids sc.sc_user lacked
+  metrics::counter& write_retries;       ///< failed attempts retried after a backoff
+  metrics::counter& batches_given_up;    ///< batches answered retry past the write deadline
 
   /// Replies sent with `status`.
   metrics::counter& replies(reply_status status) const;

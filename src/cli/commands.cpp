@@ -18,6 +18,7 @@
 #include <csignal>
 #include <iostream>
 #include <optional>
+#include <unistd.h>
 
 namespace scpipe::cli {
 
@@ -275,7 +276,12 @@ int main(int argc, char** argv) {
   // Whatever a command prints goes through the secret scrubber, as log lines do (the secrets
   // are registered once the configuration is read).
   log::scrub_stream(std::cout);
-  log::scrub_stream(std::cerr);
+  log::scrub_stream(std::cerr, true);
+  bool terminal = isatty(STDERR_FILENO) == 1;
+  // Until the configuration is read (it may fail), the environment's choice or auto.
+  const char* env_format = std::getenv("SCPIPE_LOG_FORMAT");
+  log::set_format(log::parse_format(env_format ? env_format : "", terminal)
+                      .value_or(*log::parse_format("auto", terminal)));
   std::optional<std::string> config_path;
   std::vector<std::string> positional;
   std::vector<std::string> flags;
@@ -353,6 +359,7 @@ int main(int argc, char** argv) {
   }
   invocation inv{std::get<config>(std::move(loaded)), std::move(positional), std::move(flags)};
   log::set_level(*log::parse_level(inv.cfg.log.level));
+  log::set_format(*log::parse_format(inv.cfg.log.format, terminal));
   for (auto& secret : conninfo_passwords(inv.cfg.database.url))
     log::add_secret(std::move(secret));
   auto code = cmd->run(inv);

@@ -1,12 +1,16 @@
 #include "cli/progress.hpp"
 
+#include "core/log.hpp"
+
 #include <cstdio>
 #include <unistd.h>
 
 namespace scpipe::cli {
 
 progress::progress(std::string label, size_t total_bytes)
-    : label_{std::move(label)}, total_{total_bytes}, enabled_{isatty(STDERR_FILENO) == 1} {}
+    : label_{std::move(label)}, total_{total_bytes}, enabled_{isatty(STDERR_FILENO) == 1
+                                                              && log::current_format()
+                                                                     == log::format::text} {}
 
 progress::~progress() {
   done();

@@ -52,8 +52,9 @@ std::vector<child_spec> service_children(const config& cfg,
   std::vector<child_spec> children;
   if (!cfg.http.listen.empty())
     children.push_back(http_server_spec(cfg));
-  children.push_back(etl_scheduler_spec(cfg));
-  for (auto& spec : event_stream_specs(cfg, std::move(curve)))
+  auto known = std::make_shared<known_users>(); // the scheduler loads it, the writers read it
+  children.push_back(etl_scheduler_spec(cfg, known));
+  for (auto& spec : event_stream_specs(cfg, std::move(curve), known))
     children.push_back(std::move(spec));
   return children;
 }

@@ -139,6 +139,11 @@ const std::vector<key_spec>& key_table() {
       {"log", "level", "lowest level written",
        string_key{{"debug", "info", "warn", "error"},
                   [](config& c) -> std::string& { return c.log.level; }}},
+      {"log", "format",
+       "how standard error is written: json (one object per line), text, or auto (text on a "
+       "terminal, else json)",
+       string_key{{"auto", "json", "text"},
+                  [](config& c) -> std::string& { return c.log.format; }}},
       {"supervisor", "restart_backoff_initial_ms",
        "delay before the first restart of a failed actor",
        integer_key{1, 600000,

@@ -69,10 +69,12 @@ struct batcher_config {
   int64_t linger_ms = 0;
 };
 
-/// [log]: structured JSON lines on standard error.
+/// [log]: what standard error carries, and how.
 struct log_config {
   /// Lowest level written: debug, info, warn or error.
   std::string level = "info";
+  /// json, text, or auto (text on a terminal, else JSON lines); command messages follow it.
+  std::string format = "auto";
 };
 
 /// [supervisor]: how failed actors are restarted and how the process stops.

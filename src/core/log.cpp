@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -17,6 +18,7 @@ namespace {
 
 std::atomic<level> min_level{level::info};
 std::atomic<int> output_fd{2};
+std::atomic<format> stderr_format{format::json};
 /// The registered secrets. Never destroyed: std::cout and std::cerr are flushed through the
 /// scrubber at exit, after static objects are gone.
 struct secret_registry {
@@ -73,6 +75,24 @@ const char* to_string(level lvl) {
   return "info";
 }
 
+std::optional<format> parse_format(std::string_view name, bool to_terminal) {
+  if (name == "json")
+    return format::json;
+  if (name == "text")
+    return format::text;
+  if (name == "auto")
+    return to_terminal ? format::text : format::json;
+  return std::nullopt;
+}
+
+void set_format(format f) {
+  stderr_format = f;
+}
+
+format current_format() {
+  return stderr_format.load();
+}
+
 void set_level(level lvl) {
   min_level = lvl;
 }
@@ -105,7 +125,8 @@ std::string scrubbed(std::string text) {
   return text;
 }
 
-scrubbing_buffer::scrubbing_buffer(std::streambuf* sink) : sink_{sink} {}
+scrubbing_buffer::scrubbing_buffer(std::streambuf* sink, bool as_log_lines)
+    : sink_{sink}, as_log_lines_{as_log_lines} {}
 
 scrubbing_buffer::int_type scrubbing_buffer::overflow(int_type ch) {
   if (traits_type::eq_int_type(ch, traits_type::eof()))
@@ -138,13 +159,44 @@ void scrubbing_buffer::pass_on_lines() {
 void scrubbing_buffer::pass_on(size_t n) {
   auto text = pending_.substr(0, n);
   pending_.erase(0, n);
-  scrub(text);
+  if (as_log_lines_ && current_format() == format::json) {
+    std::string lines;
+    for (size_t begin = 0; begin < text.size();) {
+      auto end = std::min(text.find_first_of("\n\r", begin), text.size());
+      if (end > begin) // command_line_as_log_line scrubs
+        lines +=
+            command_line_as_log_line(std::string_view{text}.substr(begin, end - begin), component_);
+      begin = end + 1;
+    }
+    text = std::move(lines);
+  } else {
+    scrub(text);
+  }
   sink_->sputn(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
-void scrub_stream(std::ostream& stream) {
+std::string command_line_as_log_line(std::string_view line, std::string& component) {
+  constexpr std::string_view program = "scpipe";
+  auto message = line;
+  if (!line.starts_with(' ') && !line.starts_with('\t')) {
+    component = program;
+    // "scpipe: message" or "scpipe COMMAND: message"
+    auto colon = line.find(": ");
+    if (line.starts_with(program) && colon != std::string_view::npos) {
+      auto name = line.substr(program.size(), colon - program.size());
+      if (name.empty() || (name.front() == ' ' && name.find(' ', 1) == std::string_view::npos)) {
+        if (!name.empty())
+          component = name.substr(1);
+        message = line.substr(colon + 2);
+      }
+    }
+  }
+  return format_line(level::error, component, message, {});
+}
+
+void scrub_stream(std::ostream& stream, bool as_log_lines) {
   // Never freed: std::cout and std::cerr are flushed at exit, after static objects are gone.
-  auto* buffer = new scrubbing_buffer{stream.rdbuf()};
+  auto* buffer = new scrubbing_buffer{stream.rdbuf(), as_log_lines};
   stream.rdbuf(buffer);
   stream.unsetf(std::ios::unitbuf);
 }
@@ -167,11 +219,44 @@ std::string format_line(level lvl, std::string_view component, std::string_view 
   return out;
 }
 
+std::string format_text_line(level lvl, std::string_view component, std::string_view message,
+                             const boost::json::object& fields) {
+  std::string out = now_utc();
+  out += ' ';
+  std::string name = to_string(lvl);
+  name.resize(5, ' ');
+  out += name;
+  out += ' ';
+  out += component;
+  out += ": ";
+  out += message;
+  for (const auto& [key, value] : fields) {
+    out += ' ';
+    out.append(key.data(), key.size());
+    out += '=';
+    if (value.is_string()) {
+      std::string_view text = value.get_string();
+      bool plain = !text.empty() && text.find_first_of(" \"=\n\r\t\\") == std::string_view::npos;
+      out += plain ? std::string{text} : boost::json::serialize(value);
+    } else {
+      out += boost::json::serialize(value);
+    }
+  }
+  // One line per entry, whatever the message holds.
+  for (auto& ch : out)
+    if (ch == '\n' || ch == '\r')
+      ch = ' ';
+  scrub(out);
+  out += '\n';
+  return out;
+}
+
 void write(level lvl, std::string_view component, std::string_view message,
            const boost::json::object& fields) {
   if (lvl < min_level.load())
     return;
-  auto line = format_line(lvl, component, message, fields);
+  auto line = current_format() == format::json ? format_line(lvl, component, message, fields)
+                                               : format_text_line(lvl, component, message, fields);
   // One write per line keeps lines whole when several threads log at once.
   const char* data = line.data();
   auto left = line.size();

@@ -35,4 +35,14 @@ dimension_gaps count_dimension_gaps(pqxx::connection& conn) {
   return {row[0].as<int64_t>(), row[1].as<int64_t>()};
 }
 
+std::vector<int32_t> current_user_ids(pqxx::connection& conn) {
+  pqxx::read_transaction tx{conn, "current_user_ids"};
+  std::vector<int32_t> ids;
+  auto rows = tx.exec("select user_id from only sc.sc_user");
+  ids.reserve(rows.size());
+  for (const auto& row : rows)
+    ids.push_back(row[0].as<int32_t>());
+  return ids;
+}
+
 } // namespace scpipe::db

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace scpipe::db {
 
@@ -31,6 +32,9 @@ struct dimension_gaps {
 
 /// Counts the dimension_gaps of the current users (one scan of sc.sc_user, no history).
 dimension_gaps count_dimension_gaps(pqxx::connection& conn);
+
+/// The user ids of the current users (only sc.sc_user), in one read.
+std::vector<int32_t> current_user_ids(pqxx::connection& conn);
 
 /// Runs scpipe.run_user_etl (sql/0003) in its own transaction and commits: the incremental
 /// SCD type-2 merge of staging into sc.sc_user / sc.sc_user_hist. `timezone` is the zone of

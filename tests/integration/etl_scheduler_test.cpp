@@ -1,6 +1,7 @@
 // The ETL scheduler inside `scpipe run`: runs on its interval, survives a database outage.
 
 #include "support/database.hpp"
+#include "support/http_client.hpp"
 #include "support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -84,4 +85,55 @@ TEST(etl_scheduler, sigterm_cancels_a_blocked_etl_run_and_the_service_exits_0_pr
   auto conn = db.connect();
   EXPECT_EQ(pqxx::nontransaction{conn}.exec1("select count(*) from scpipe.etl_run")[0].as<int>(),
             0);
+}
+
+TEST(etl_scheduler, events_of_users_the_dimension_lacks_are_counted_as_of_the_last_run) {
+  test::test_database db;
+  db.migrate();
+  auto conn = db.connect();
+  auto add_user = [&](int id) {
+    pqxx::nontransaction{conn}.exec("insert into staging.sc_user_document (user_document) values "
+                                    "('{\"user_id\": "
+                                    + std::to_string(id) + "}')");
+  };
+  add_user(1);
+  add_user(2);
+  auto env = db.env();
+  env["SCPIPE_BROKER_ENDPOINT"] = test::unique_endpoint();
+  auto http_port = test::free_tcp_port();
+  env["SCPIPE_HTTP_LISTEN"] = "127.0.0.1:" + std::to_string(http_port);
+  env["SCPIPE_ETL_INTERVAL_S"] = "1";
+  env["SCPIPE_LOG_LEVEL"] = "debug";
+  test::process svc{{SCPIPE_BINARY, "run"}, env};
+  ASSERT_TRUE(
+      svc.wait_for_stderr(R"("message":"current user ids loaded","fields":{"users":2})", 20s))
+      << svc.err();
+  auto unknown_events = [&] {
+    for (const auto& line : test::lines(test::http_get(http_port, "/metrics").body))
+      if (line.starts_with("scpipe_events_unknown_user_total "))
+        return std::stoi(line.substr(line.rfind(' ') + 1));
+    return -1;
+  };
+  test::scratch_files files;
+  auto publish = [&](const std::vector<int>& users) {
+    std::string events;
+    for (int id : users)
+      events += "{\"user_id\": " + std::to_string(id)
+                + ", \"event_type\": \"login\", \"event_time\": \"2019-05-13T03:11:04Z\"}\n";
+    auto r = test::run({SCPIPE_BINARY, "publish", files.write("events.ndjson", events)}, env);
+    ASSERT_EQ(r.code, 0) << r.err;
+  };
+  publish({1, 2, 99, 99});
+  EXPECT_EQ(unknown_events(), 2) << "user 99 is not in the dimension yet";
+  add_user(99);
+  ASSERT_TRUE(
+      svc.wait_for_stderr(R"("message":"current user ids loaded","fields":{"users":3})", 20s))
+      << svc.err();
+  publish({99, 100});
+  EXPECT_EQ(unknown_events(), 3) << "99 is known now, 100 is not";
+  EXPECT_EQ(pqxx::nontransaction{conn}.exec1("select count(*) from sc.sc_user_event")[0].as<int>(),
+            6)
+      << "counted, and stored all the same";
+  svc.signal(SIGTERM);
+  EXPECT_EQ(svc.wait(20s), 0) << svc.err();
 }

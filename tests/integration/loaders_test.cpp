@@ -67,10 +67,13 @@ TEST_F(loaders, syntax_error_names_file_line_and_record_and_loads_nothing_of_tha
   auto bad = write("bad.json", "[{\"user_id\": 2},\n{\"user_id\": 3},\n{\"user_id\": 4,}]");
   auto r = scpipe({"load-users", good, bad});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("scpipe load-users: " + bad + ":3: record 3: invalid JSON"),
+  EXPECT_NE(test::command_messages(r.err).find("scpipe load-users: " + bad
+                                               + ":3: record 3: invalid JSON"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("nothing of " + bad + " was loaded"), std::string::npos) << r.err;
+  EXPECT_NE(test::command_messages(r.err).find("nothing of " + bad + " was loaded"),
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(one("select string_agg(user_document->>'user_id', ',') from staging.sc_user_document"),
             "1")
       << "the good file before it stays loaded, nothing of the bad one";
@@ -205,9 +208,9 @@ TEST_F(loaders, etl_against_an_unmigrated_database_fails_clearly) {
   test::test_database empty;
   auto r = run({SCPIPE_BINARY, "etl"}, empty.env());
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(
-      r.err.find("scpipe etl: the database lacks scpipe's tables or functions: run scpipe migrate"),
-      std::string::npos)
+  EXPECT_NE(test::command_messages(r.err).find(
+                "scpipe etl: the database lacks scpipe's tables or functions: run scpipe migrate"),
+            std::string::npos)
       << r.err;
   auto users = write("users.json", "[]");
   auto crm = write("crm.csv", "user_email,industry,region,company_name\n");
@@ -216,7 +219,8 @@ TEST_F(loaders, etl_against_an_unmigrated_database_fails_clearly) {
         {SCPIPE_BINARY, "load-crm", crm}}) {
     auto load = run(argv, empty.env());
     EXPECT_EQ(load.code, 1) << argv[1];
-    EXPECT_NE(load.err.find("run scpipe migrate"), std::string::npos) << load.err;
+    EXPECT_NE(test::command_messages(load.err).find("run scpipe migrate"), std::string::npos)
+        << load.err;
   }
 }
 
@@ -225,14 +229,16 @@ TEST_F(loaders, etl_waiting_on_a_lock_says_who_holds_it_and_sigint_cancels_it_on
   pqxx::work lock{holder};
   lock.exec0("lock table sc.sc_user in access exclusive mode");
   test::process etl{{SCPIPE_BINARY, "etl"}, db.env()};
-  ASSERT_TRUE(
-      etl.wait_for_stderr("scpipe etl: waiting for a lock held by", std::chrono::seconds{10}))
+  ASSERT_TRUE(etl.wait_for_stderr(R"("component":"etl","message":"waiting for a lock held by)",
+                                  std::chrono::seconds{10}))
       << etl.err();
-  EXPECT_NE(etl.err().find("lock table sc.sc_user"), std::string::npos) << etl.err();
+  EXPECT_NE(test::command_messages(etl.err()).find("lock table sc.sc_user"), std::string::npos)
+      << etl.err();
   etl.signal(SIGINT);
   EXPECT_EQ(etl.wait(std::chrono::seconds{10}), 130) << etl.err();
-  EXPECT_NE(etl.err().find("scpipe etl: interrupted by SIGINT; the statement running on the "
-                           "server was cancelled"),
+  EXPECT_NE(test::command_messages(etl.err()).find(
+                "scpipe etl: interrupted by SIGINT; the statement running on the "
+                "server was cancelled"),
             std::string::npos)
       << etl.err();
   // Nothing of the run goes on: no session of it is left, and the lock is free for the next.

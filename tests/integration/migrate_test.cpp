@@ -151,7 +151,8 @@ TEST(migrate, command_against_an_unreachable_database_exits_1_with_a_clear_error
                      {{"SCPIPE_DATABASE_URL", "postgresql://scpipe@127.0.0.1:1/none"},
                       {"SCPIPE_DATABASE_CONNECT_TIMEOUT_S", "2"}});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("scpipe migrate: cannot connect to postgresql://scpipe@127.0.0.1:1/none"),
+  EXPECT_NE(test::command_messages(r.err).find(
+                "scpipe migrate: cannot connect to postgresql://scpipe@127.0.0.1:1/none"),
             std::string::npos)
       << r.err;
 }

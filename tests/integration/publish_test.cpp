@@ -355,7 +355,9 @@ TEST_F(publish, syntax_error_names_file_and_line_and_waits_for_the_replies_in_fl
   auto bad = write("bad.json", "[{\"user_id\": 2},\n{\"user_id\": 3},\n{\"user_id\": 4,}]");
   auto r = scpipe(broker, {"--batch=1", good, bad});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("scpipe publish: " + bad + ":3: record 3: invalid JSON"), std::string::npos)
+  EXPECT_NE(
+      test::command_messages(r.err).find("scpipe publish: " + bad + ":3: record 3: invalid JSON"),
+      std::string::npos)
       << r.err;
   EXPECT_EQ(broker.requests().size(), 2u) << "the good file's messages, nothing of the bad one";
   EXPECT_EQ(r.out, clean_summary(2, 2)) << "their replies were awaited";
@@ -377,7 +379,9 @@ TEST_F(publish, missing_file_fails_before_anything_is_sent) {
   auto good = ndjson("good.ndjson", 2);
   auto r = scpipe(broker, {good, "/nonexistent/events.json"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("scpipe publish: /nonexistent/events.json: cannot open"), std::string::npos)
+  EXPECT_NE(
+      test::command_messages(r.err).find("scpipe publish: /nonexistent/events.json: cannot open"),
+      std::string::npos)
       << r.err;
   EXPECT_TRUE(broker.requests().empty());
 }
@@ -431,7 +435,7 @@ TEST_F(publish, bad_flag_values_exit_2_naming_the_flag) {
   for (const auto& [args, message] : cases) {
     auto r = scpipe(broker, args);
     EXPECT_EQ(r.code, 2) << message;
-    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_NE(test::command_messages(r.err).find(message), std::string::npos) << r.err;
   }
   EXPECT_TRUE(broker.requests().empty());
   auto help = test::run({SCPIPE_BINARY, "publish", "--help"});
@@ -451,6 +455,44 @@ TEST_F(publish, nothing_at_the_endpoint_is_said_at_the_first_timeout_naming_it) 
                        + " within --timeout-ms (300 ms): no connection to it could be made"),
             std::string::npos)
       << r.err;
+}
+
+TEST_F(publish, standard_error_has_one_format_json_off_a_terminal_and_text_when_asked) {
+  // Log lines (the warning that nothing answers) and the command's own messages (what got no
+  // reply, with indented detail lines) share stderr: one format for all of them.
+  auto endpoint = "tcp://127.0.0.1:" + std::to_string(test::free_tcp_port());
+  auto path = ndjson("events.ndjson", 3);
+  std::vector<std::string> argv = {SCPIPE_BINARY, "publish", "--timeout-ms=200", "--max-attempts=2",
+                                   path};
+  auto json = test::run(argv, {{"SCPIPE_BROKER_ENDPOINT", endpoint}}, 10s);
+  EXPECT_EQ(json.code, 1) << json.err;
+  auto lines = test::lines(json.err);
+  ASSERT_GE(lines.size(), 3u) << json.err;
+  for (const auto& line : lines) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << line;
+    EXPECT_TRUE(v.as_object().contains("level")) << line;
+    EXPECT_EQ(v.at("component").as_string(), "publish") << line;
+  }
+  EXPECT_NE(test::command_messages(json.err).find("scpipe publish: 1 messages (3 events) got no"),
+            std::string::npos)
+      << json.err;
+
+  auto text =
+      test::run(argv, {{"SCPIPE_BROKER_ENDPOINT", endpoint}, {"SCPIPE_LOG_FORMAT", "text"}}, 10s);
+  EXPECT_EQ(text.code, 1) << text.err;
+  for (const auto& line : test::lines(text.err))
+    EXPECT_NE(line.front(), '{') << text.err;
+  EXPECT_NE(text.err.find("\nscpipe publish: nothing answers at " + endpoint), std::string::npos)
+      << text.err;
+  EXPECT_NE(text.err.find(" warn  publish: no reply within --timeout-ms; resent with the same ids "
+                          "endpoint="
+                          + endpoint + " connected=false"),
+            std::string::npos)
+      << text.err;
+  EXPECT_NE(text.err.find("\nscpipe publish: 1 messages (3 events) got no"), std::string::npos)
+      << text.err;
 }
 
 TEST_F(publish, a_connected_peer_that_never_replies_is_told_apart_from_no_connection) {

@@ -1,5 +1,7 @@
 #include "support/process.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -196,6 +198,24 @@ std::vector<std::string> lines(const std::string& text) {
   std::istringstream in{text};
   for (std::string line; std::getline(in, line);)
     out.push_back(line);
+  return out;
+}
+
+std::string command_messages(const std::string& err) {
+  std::string out;
+  for (const auto& line : lines(err)) {
+    auto parsed = boost::json::parse(line);
+    const auto& entry = parsed.as_object();
+    std::string component{entry.at("component").as_string()};
+    std::string message{entry.at("message").as_string()};
+    if (message.starts_with(' '))
+      out += message; // a continuation line
+    else if (component == "scpipe")
+      out += "scpipe: " + message;
+    else
+      out += "scpipe " + component + ": " + message;
+    out += '\n';
+  }
   return out;
 }
 

@@ -83,4 +83,10 @@ run_result run(std::vector<std::string> argv, std::map<std::string, std::string>
 /// Splits text into lines.
 std::vector<std::string> lines(const std::string& text);
 
+/// A command's standard error as a person reads it: each JSON line of level error that a
+/// command message became (log.format json, the default off a terminal) back as it is printed
+/// on a terminal ("scpipe etl: ...", "scpipe: ..." for component scpipe); other lines as they
+/// are. Fails the test on a line that is not JSON, since stderr has one format.
+std::string command_messages(const std::string& err);
+
 } // namespace scpipe::test

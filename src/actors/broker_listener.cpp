@@ -24,7 +24,6 @@ namespace scpipe {
 namespace {
 
 constexpr const char* component = "broker_listener";
-constexpr size_t max_id_bytes = 255;
 /// Requests ZeroMQ queues per producer while the service does not read (see the constructor).
 constexpr int router_receive_hwm = 4;
 /// Requests read per wake-up before replies get their turn again.
@@ -172,17 +171,19 @@ private:
     // frames[0] is the ROUTER's routing id; the request is the rest.
     stream_metrics::get().requests.inc();
     auto& route = frames[0];
-    if (frames.size() != 3) {
+    if (frames.size() != 1 + protocol::request_frames) {
       std::string_view first = frames.size() > 1 ? frames[1].to_string_view() : "";
-      reject_now(route, first.substr(0, max_id_bytes),
+      reject_now(route, first.substr(0, protocol::max_message_id_bytes),
                  "a request has exactly two frames (message id, payload), got "
                      + std::to_string(frames.size() - 1));
       return;
     }
     auto id = frames[1].to_string();
-    if (id.empty() || id.size() > max_id_bytes) {
-      reject_now(route, id.substr(0, max_id_bytes),
-                 "the message id must be 1 to 255 bytes, got " + std::to_string(id.size()));
+    if (id.size() < protocol::min_message_id_bytes || id.size() > protocol::max_message_id_bytes) {
+      reject_now(route, id.substr(0, protocol::max_message_id_bytes),
+                 "the message id must be " + std::to_string(protocol::min_message_id_bytes) + " to "
+                     + std::to_string(protocol::max_message_id_bytes) + " bytes, got "
+                     + std::to_string(id.size()));
       return;
     }
     raw_message m;

@@ -113,7 +113,7 @@ void attempt(self_pointer self) {
           m.events_unknown_user.inc(known->count_unknown(batch.messages[i].content.rows));
       }
       out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors,
-                                                 o.id_reused ? id_reused_reason : "")});
+                                                 o.id_reused ? protocol::id_reused_reason : "")});
     }
     if (log::enabled(log::level::debug))
       log::debug(component, "batch committed",

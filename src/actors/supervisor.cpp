@@ -1,6 +1,6 @@
 #include "actors/supervisor.hpp"
 
-#include "core/error.hpp"
+#include "actors/error.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 

@@ -5,7 +5,7 @@
 #include "actors/http_server.hpp"
 #include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
-#include "core/error.hpp"
+#include "actors/error.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/version.hpp"

@@ -12,22 +12,6 @@ namespace scpipe {
 
 namespace json = boost::json;
 
-std::string_view to_string(reply_status s) {
-  switch (s) {
-  case reply_status::ok:
-    return "ok";
-  case reply_status::partial:
-    return "partial";
-  case reply_status::rejected:
-    return "rejected";
-  case reply_status::duplicate:
-    return "duplicate";
-  case reply_status::retry:
-    return "retry";
-  }
-  return "retry";
-}
-
 reply_status status_for(uint64_t accepted, uint64_t rejected) {
   if (accepted == 0)
     return reply_status::rejected;
@@ -37,7 +21,7 @@ reply_status status_for(uint64_t accepted, uint64_t rejected) {
 std::string render_reply(reply_status status, uint64_t accepted, uint64_t rejected,
                          const std::vector<event_rejection>& rejections, std::string_view reason) {
   json::array errors;
-  auto n = std::min(rejections.size(), max_reply_errors);
+  auto n = std::min(rejections.size(), protocol::max_reply_errors);
   errors.reserve(n);
   for (size_t i = 0; i < n; ++i)
     errors.push_back(json::object{{"index", rejections[i].index},

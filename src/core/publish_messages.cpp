@@ -9,7 +9,7 @@ std::optional<std::string> check_id_prefix(std::string_view prefix) {
     return std::string{"must not be empty"};
   if (prefix.size() > max_id_prefix_bytes)
     return "must be at most " + std::to_string(max_id_prefix_bytes) + " bytes (message ids are at "
-           + "most " + std::to_string(max_message_id_bytes) + "), got "
+           + "most " + std::to_string(protocol::max_message_id_bytes) + "), got "
            + std::to_string(prefix.size());
   if (!std::all_of(prefix.begin(), prefix.end(), [](char c) { return c > ' ' && c < 0x7f; }))
     return std::string{"must be printable ASCII characters without spaces"};

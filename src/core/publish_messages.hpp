@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/event_files.hpp"
+#include "core/protocol.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -25,11 +26,8 @@ struct outgoing_message {
   }
 };
 
-/// Longest message id protocol.md allows.
-constexpr size_t max_message_id_bytes = 255;
-
 /// Longest id prefix: room is left for "-<file>-<sequence>" (two 20-digit numbers at most).
-constexpr size_t max_id_prefix_bytes = max_message_id_bytes - 2 * 21;
+constexpr size_t max_id_prefix_bytes = protocol::max_message_id_bytes - 2 * 21;
 
 /// Checks an id prefix: 1 to max_id_prefix_bytes printable ASCII characters, no spaces (ids
 /// appear in logs and error messages). Returns what is wrong, or nothing.

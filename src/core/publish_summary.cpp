@@ -29,7 +29,7 @@ void publish_summary::note(std::map<std::string, reason_stat>& reasons, const st
 
 void publish_summary::answered(const outgoing_message& message, const parsed_reply& r) {
   auto events = message.events();
-  if (r.reason == id_reused_reason) {
+  if (r.reason == protocol::id_reused_reason) {
     ++reused_messages;
     reused_events += events;
     if (reused_ids.size() < max_listed_ids)

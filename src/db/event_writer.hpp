@@ -33,7 +33,7 @@ struct message_outcome {
   /// Whether it was refused for carrying a message id already committed with another payload.
   bool id_reused = false;
   /// Every rejection, the validator's and the database's, in payload order (the reply lists
-  /// the first max_reply_errors).
+  /// the first protocol::max_reply_errors).
   std::vector<event_rejection> errors;
 };
 

@@ -10,7 +10,7 @@
 #include "actors/event_stream.hpp"
 #include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
-#include "core/error.hpp"
+#include "actors/error.hpp"
 #include "core/metrics.hpp"
 #include "support/database.hpp"
 #include "support/http_client.hpp"

@@ -1,6 +1,6 @@
 #include "support/test_children.hpp"
 
-#include "core/error.hpp"
+#include "actors/error.hpp"
 #include "core/log.hpp"
 
 #include <caf/actor_system.hpp>

@@ -3,7 +3,7 @@
 
 #include "actors/event_batcher.hpp"
 #include "actors/event_stream.hpp"
-#include "core/error.hpp"
+#include "actors/error.hpp"
 #include "core/log.hpp"
 
 #include <caf/actor_system.hpp>

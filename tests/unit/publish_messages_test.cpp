@@ -29,7 +29,7 @@ TEST(publish_messages, id_prefix_must_be_short_printable_ascii) {
   EXPECT_EQ(*long_one, "must be at most 213 bytes (message ids are at most 255), got 214");
   // The longest prefix still gives ids within the protocol's limit.
   EXPECT_LE(message_id(std::string(max_id_prefix_bytes, 'p'), SIZE_MAX, SIZE_MAX).size(),
-            max_message_id_bytes);
+            protocol::max_message_id_bytes);
 }
 
 TEST(publish_messages, messages_are_cut_at_the_batch_size) {

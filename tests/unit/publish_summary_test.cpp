@@ -142,7 +142,7 @@ TEST(publish_summary, reused_ids_count_apart_from_rejections_and_are_never_clean
   m.id = "export-1-1";
   s.sent(m);
   auto reply = answer(reply_status::rejected, 0, 2, {{-1, "message id reused: ...", ""}});
-  reply.reason = std::string{id_reused_reason};
+  reply.reason = std::string{protocol::id_reused_reason};
   s.answered(m, reply);
   EXPECT_EQ(s.rejected_events, 0u);
   EXPECT_EQ(s.reused_messages, 1u);

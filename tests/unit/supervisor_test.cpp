@@ -1,7 +1,7 @@
 // The supervisor under CAF's deterministic test scheduler: time is advanced, never slept.
 
 #include "actors/supervisor.hpp"
-#include "core/error.hpp"
+#include "actors/error.hpp"
 #include "core/log.hpp"
 #include "support/test_children.hpp"
 

@@ -1,4 +1,4 @@
-#include "core/error.hpp"
+#include "actors/error.hpp"
 
 #include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>

@@ -143,11 +143,9 @@ void attempt(self_pointer self) {
     auto sqlstate = db::sqlstate_of(e);
     if (classify_sqlstate(sqlstate) == failure_action::reconnect)
       st.conn.reset();
-    error = "SQLSTATE " + sqlstate + ": " + db::one_line(e.what());
-    if (auto hint = db::migration_hint(sqlstate); !hint.empty()) {
-      error += " (" + hint + ")";
+    error = db::error_text(e);
+    if (!db::migration_hint(sqlstate).empty())
       st.conn.reset(); // the next attempt checks the schema again (migrated meanwhile?)
-    }
   } catch (const std::exception& e) {
     st.conn.reset();
     error = db::one_line(e.what());

@@ -25,12 +25,12 @@ class query_interrupt;
 struct writer_settings {
   database_config database;
   /// Zone of event times written without one (etl.timezone).
-  std::string timezone = "UTC";
+  std::string timezone = etl_config{}.timezone;
   /// Longest a batch may keep failing before its messages are answered `retry`; also each
   /// statement's timeout, so a blocked table cannot hold a writer longer.
-  std::chrono::milliseconds write_deadline{10000};
+  std::chrono::milliseconds write_deadline{database_config{}.write_deadline_ms};
   /// Ledger rows older than this many days are pruned.
-  int64_t dedup_retention_days = 7;
+  int64_t dedup_retention_days = broker_config{}.dedup_retention_days;
   /// Retry backoff after a failure: doubles from initial up to max.
   std::chrono::milliseconds backoff_initial{50};
   std::chrono::milliseconds backoff_max{2000};

@@ -71,12 +71,8 @@ void run_once(self_pointer self) {
       log::info(component, "user etl run cancelled for shutdown; it rolled back as a whole");
       return;
     }
-    auto sqlstate = db::sqlstate_of(e);
-    boost::json::object fields{{"error", db::one_line(e.what())}, {"sqlstate", sqlstate}};
-    if (auto hint = db::migration_hint(sqlstate); !hint.empty())
-      fields["hint"] = hint;
     log::error(component, "user etl failed; nothing was changed, retrying at the next tick",
-               fields);
+               {{"error", db::error_text(e)}, {"sqlstate", db::sqlstate_of(e)}});
   } catch (const pqxx::failure& e) {
     st.conn.reset();
     log::error(component, "user etl failed; retrying at the next tick",

@@ -17,10 +17,10 @@ class stream_links;
 
 /// What the batcher is told at spawn.
 struct batcher_settings {
-  uint64_t max_rows = 10000;
-  uint64_t max_bytes = 4 << 20;
-  std::chrono::milliseconds linger{0};
-  uint64_t max_message_bytes = 16 << 20;
+  uint64_t max_rows = static_cast<uint64_t>(batcher_config{}.max_rows);
+  uint64_t max_bytes = static_cast<uint64_t>(batcher_config{}.max_bytes);
+  std::chrono::milliseconds linger{batcher_config{}.linger_ms};
+  uint64_t max_message_bytes = static_cast<uint64_t>(broker_config{}.max_message_bytes);
   /// How often a writer is asked to prune the ledger.
   std::chrono::milliseconds prune_interval{std::chrono::minutes{10}};
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "core/config.hpp"
 #include "core/restart_policy.hpp"
 
 #include <caf/actor.hpp>
@@ -18,7 +19,7 @@ struct supervisor_settings {
   /// Backoff and restart intensity.
   restart_policy::settings restart;
   /// Time a child gets to stop after it is asked to before it is killed.
-  std::chrono::milliseconds stop_timeout{30000};
+  std::chrono::milliseconds stop_timeout{std::chrono::seconds{supervisor_config{}.stop_timeout_s}};
 };
 
 /// The supervisor's state: its children, their handles and the restart bookkeeping.

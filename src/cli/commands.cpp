@@ -12,6 +12,7 @@
 #include "cli/seed.hpp"
 #include "core/conninfo.hpp"
 #include "core/log.hpp"
+#include "core/publish_messages.hpp"
 #include "core/version.hpp"
 
 #include <algorithm>
@@ -51,8 +52,6 @@ void print_usage(std::ostream& out) {
         << (head.size() < column ? std::string(column - head.size(), ' ')
                                  : "\n" + std::string(column + 2, ' '))
         << cmd.summary;
-    if (!cmd.run)
-      out << " [not implemented yet: " << cmd.pending << "]";
     out << '\n';
   }
   out << "\nRun 'scpipe <command> --help' for a command's details.\n\n" << common_options;
@@ -65,8 +64,6 @@ void print_command_help(const command& cmd, std::ostream& out) {
   out << "\n\n" << cmd.summary << ".\n";
   if (!cmd.details.empty())
     out << '\n' << cmd.details;
-  if (!cmd.run)
-    out << "\nNot implemented yet: " << cmd.pending << ". Running it exits with 1.\n";
   out << '\n' << common_options;
 }
 
@@ -92,6 +89,59 @@ int usage_error(const std::string& message) {
 
 } // namespace
 
+/// publish's help: its numeric flags' bounds and defaults come from their one definition.
+const std::string& publish_details() {
+  static const std::string text =
+      "Reads each FILE as a stream: CSV when its name ends in .csv (a header naming user_id,\n"
+      "event_time, event_type and optionally platform, first_event, in any case and order;\n"
+      "each row becomes an object of its non-empty fields as strings), otherwise a JSON array\n"
+      "of event objects or NDJSON (each object sent as it is). An empty file is an error. The\n"
+      "fields are checked by the service, not here. Events go to broker.endpoint\n"
+      "(docs/protocol.md) as messages [id, JSON array]; the service's replies are\n"
+      "matched by id. Prints a summary (events sent, accepted, rejected with their reasons,\n"
+      "duplicates, resends) and shows progress on a terminal.\n"
+      "  --batch=N         events per message ("
+      + batch_flag.range_text()
+      + "); a message is also cut\n"
+        "                    before it would exceed broker.max_message_bytes (an event larger\n"
+        "                    than that alone is not sent: it counts as rejected, with its line)\n"
+        "  --window=N        messages in flight, awaiting their replies ("
+      + window_flag.range_text()
+      + ")\n"
+        "  --timeout-ms=N    a message with no reply this long is sent again, with the same id\n"
+        "                    and payload ("
+      + timeout_flag.range_text()
+      + "); a 'retry' reply resends it\n"
+        "                    after "
+      + std::to_string(window_settings{}.retry_initial.count()) + " ms, doubling up to "
+      + std::to_string(window_settings{}.retry_max.count() / 1000)
+      + " s. When the first timeout passes\n"
+        "                    with no reply at all, it says that nothing answers at the endpoint\n"
+        "                    and whether a connection to it was made\n"
+        "  --max-attempts=N  sends of one message ("
+      + attempts_flag.range_text()
+      + "; 0: never give up);\n"
+        "                    one still unanswered after its last counts as failed\n"
+        "  --id-prefix=P     message ids are P-<file number>-<message number>, both from 1 (P:\n"
+        "                    1.."
+      + std::to_string(max_id_prefix_bytes)
+      + " printable ASCII characters, no spaces). By default P is 32\n"
+        "                    random hex digits. Running the same command again with the same P,\n"
+        "                    files and --batch (e.g. after a crash or SIGINT) sends the same ids,\n"
+        "                    which the service answers 'duplicate' where it committed them\n"
+        "                    already: nothing is written twice.\n"
+        "  --allow-rejected  exit 0 even when events were rejected (they are still reported)\n"
+        "  --client-key=FILE with --server-key: CURVE, as the service's broker.curve_* keys\n"
+        "                    require; FILE is this producer's secret certificate (scpipe keygen)\n"
+        "  --server-key=FILE the service's public certificate (its NAME.key); a service that\n"
+        "                    does not allow this client's key never answers (messages fail)\n"
+        "A syntax error names the file and line; nothing more is sent (messages sent before it\n"
+        "stay sent), the replies in flight are awaited. SIGINT or SIGTERM stops at once and\n"
+        "reports the messages not yet answered. Exit 0 only when every message was answered and\n"
+        "no event was rejected; 1 otherwise (rejections, failures, a bad file, an interrupt).\n";
+  return text;
+}
+
 const std::vector<command>& commands() {
   static const std::vector<command> all = {
       {"run",
@@ -109,8 +159,7 @@ const std::vector<command>& commands() {
        {},
        0,
        0,
-       run_command,
-       ""},
+       run_command},
       {"migrate",
        "",
        "applies the sql/ migrations in order, once each; safe to repeat",
@@ -122,8 +171,7 @@ const std::vector<command>& commands() {
        {},
        0,
        0,
-       migrate_command,
-       ""},
+       migrate_command},
       {"load-users",
        "FILE...",
        "user documents (JSON array or NDJSON) into staging.sc_user_document",
@@ -135,8 +183,7 @@ const std::vector<command>& commands() {
        {},
        1,
        -1,
-       load_users_command,
-       ""},
+       load_users_command},
       {"load-crm",
        "FILE...",
        "CRM CSV export into staging.crm_customer",
@@ -150,8 +197,7 @@ const std::vector<command>& commands() {
        {},
        1,
        -1,
-       load_crm_command,
-       ""},
+       load_crm_command},
       {"etl",
        "[--full]",
        "one user-ETL run now; prints inserted / changed / unchanged / rejected",
@@ -164,51 +210,16 @@ const std::vector<command>& commands() {
        {"--full"},
        0,
        0,
-       etl_command,
-       ""},
+       etl_command},
       {"publish",
        "[OPTIONS] FILE...",
        "sends events to a running service, waits for every reply",
-       "Reads each FILE as a stream: CSV when its name ends in .csv (a header naming user_id,\n"
-       "event_time, event_type and optionally platform, first_event, in any case and order;\n"
-       "each row becomes an object of its non-empty fields as strings), otherwise a JSON array\n"
-       "of event objects or NDJSON (each object sent as it is). An empty file is an error. The\n"
-       "fields are checked by the service, not here. Events go to broker.endpoint\n"
-       "(docs/protocol.md) as messages [id, JSON array]; the service's replies are\n"
-       "matched by id. Prints a summary (events sent, accepted, rejected with their reasons,\n"
-       "duplicates, resends) and shows progress on a terminal.\n"
-       "  --batch=N         events per message (1..100000, default 1000); a message is also cut\n"
-       "                    before it would exceed broker.max_message_bytes (an event larger\n"
-       "                    than that alone is not sent: it counts as rejected, with its line)\n"
-       "  --window=N        messages in flight, awaiting their replies (1..10000, default 64)\n"
-       "  --timeout-ms=N    a message with no reply this long is sent again, with the same id\n"
-       "                    and payload (1..86400000, default 30000); a 'retry' reply resends it\n"
-       "                    after 100 ms, doubling up to 5 s. When the first timeout passes\n"
-       "                    with no reply at all, it says that nothing answers at the endpoint\n"
-       "                    and whether a connection to it was made\n"
-       "  --max-attempts=N  sends of one message (0..1000000, default 10; 0: never give up);\n"
-       "                    one still unanswered after its last counts as failed\n"
-       "  --id-prefix=P     message ids are P-<file number>-<message number>, both from 1 (P:\n"
-       "                    1..213 printable ASCII characters, no spaces). By default P is 32\n"
-       "                    random hex digits. Running the same command again with the same P,\n"
-       "                    files and --batch (e.g. after a crash or SIGINT) sends the same ids,\n"
-       "                    which the service answers 'duplicate' where it committed them\n"
-       "                    already: nothing is written twice.\n"
-       "  --allow-rejected  exit 0 even when events were rejected (they are still reported)\n"
-       "  --client-key=FILE with --server-key: CURVE, as the service's broker.curve_* keys\n"
-       "                    require; FILE is this producer's secret certificate (scpipe keygen)\n"
-       "  --server-key=FILE the service's public certificate (its NAME.key); a service that\n"
-       "                    does not allow this client's key never answers (messages fail)\n"
-       "A syntax error names the file and line; nothing more is sent (messages sent before it\n"
-       "stay sent), the replies in flight are awaited. SIGINT or SIGTERM stops at once and\n"
-       "reports the messages not yet answered. Exit 0 only when every message was answered and\n"
-       "no event was rejected; 1 otherwise (rejections, failures, a bad file, an interrupt).\n",
+       publish_details(),
        {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix=",
         "--allow-rejected", "--client-key=", "--server-key="},
        1,
        -1,
-       publish_command,
-       ""},
+       publish_command},
       {"seed",
        "[--dir=DIR]",
        "the seed job: migrate, load seed/ users and CRM, ETL, publish seed/ events",
@@ -223,8 +234,7 @@ const std::vector<command>& commands() {
        {"--dir="},
        0,
        0,
-       seed_command,
-       ""},
+       seed_command},
       {"replay-rejected",
        "[--message=ID] [--dry-run]",
        "writes dead-lettered events that are valid by now, once",
@@ -239,8 +249,7 @@ const std::vector<command>& commands() {
        {"--message=", "--dry-run"},
        0,
        0,
-       replay_rejected_command,
-       ""},
+       replay_rejected_command},
       {"keygen",
        "NAME",
        "a CURVE key pair for the broker socket or a producer",
@@ -254,8 +263,7 @@ const std::vector<command>& commands() {
        {},
        1,
        1,
-       keygen_command,
-       ""},
+       keygen_command},
       {"report",
        "[--out=DIR]",
        "the analysts' first-week-login report (HTML with SVG charts, plus CSV)",
@@ -267,8 +275,7 @@ const std::vector<command>& commands() {
        {"--out="},
        0,
        0,
-       report_command,
-       ""},
+       report_command},
   };
   return all;
 }
@@ -347,10 +354,6 @@ int main(int argc, char** argv) {
   if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args))
     return usage_error(std::string{cmd->name} + " takes "
                        + (cmd->synopsis.empty() ? "no arguments" : std::string{cmd->synopsis}));
-  if (!cmd->run) {
-    std::cerr << "scpipe " << cmd->name << ": not implemented yet (" << cmd->pending << ")\n";
-    return exit_failure;
-  }
   auto loaded = load_config(config_path.value_or(std::string{default_config_path}),
                             config_path.has_value(), process_environment());
   if (auto* errors = std::get_if<config_errors>(&loaded)) {

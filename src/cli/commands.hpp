@@ -58,10 +58,8 @@ struct command {
   /// Least and most arguments accepted (-1: no upper bound).
   int min_args;
   int max_args;
-  /// Runs the command; nullptr while it is not implemented yet.
+  /// Runs the command.
   int (*run)(const invocation&);
-  /// Which issue brings it while `run` is nullptr.
-  std::string_view pending;
 };
 
 /// Every command, in the order `scpipe --help` lists them.

@@ -33,7 +33,7 @@ constexpr const char* component = "publish";
 // -- options ---------------------------------------------------------------------------------
 
 struct publish_options {
-  size_t batch = 1000;
+  size_t batch = batch_flag.fallback;
   window_settings window;
   std::optional<std::string> id_prefix; ///< nothing: a random one
   /// CURVE: this client's key pair and the service's public key; nothing: plain TCP.
@@ -42,8 +42,8 @@ struct publish_options {
 };
 
 /// Reads `flag` as an integer in [lo, hi] into `value` (left alone when the flag is absent).
-std::optional<std::string> integer_flag(const invocation& inv, std::string_view flag, int64_t lo,
-                                        int64_t hi, int64_t& value) {
+std::optional<std::string> read_integer_flag(const invocation& inv, std::string_view flag,
+                                             int64_t lo, int64_t hi, int64_t& value) {
   auto text = inv.value(flag);
   if (!text)
     return std::nullopt;
@@ -59,18 +59,16 @@ std::optional<std::string> integer_flag(const invocation& inv, std::string_view 
 
 std::variant<publish_options, std::string> parse_options(const invocation& inv) {
   publish_options out;
-  int64_t batch = 1000;
-  int64_t window = 64;
-  int64_t timeout_ms = 30000;
-  int64_t max_attempts = 10;
-  if (auto e = integer_flag(inv, "--batch", 1, 100000, batch))
-    return *e;
-  if (auto e = integer_flag(inv, "--window", 1, 10000, window))
-    return *e;
-  if (auto e = integer_flag(inv, "--timeout-ms", 1, 86400000, timeout_ms))
-    return *e;
-  if (auto e = integer_flag(inv, "--max-attempts", 0, 1000000, max_attempts))
-    return *e;
+  auto read = [&](const integer_flag& flag, int64_t& value) {
+    value = flag.fallback;
+    return read_integer_flag(inv, flag.name, flag.min, flag.max, value);
+  };
+  int64_t batch, window, timeout_ms, max_attempts;
+  for (auto [flag, value] :
+       {std::pair{&batch_flag, &batch}, std::pair{&window_flag, &window},
+        std::pair{&timeout_flag, &timeout_ms}, std::pair{&attempts_flag, &max_attempts}})
+    if (auto e = read(*flag, *value))
+      return *e;
   out.batch = static_cast<size_t>(batch);
   out.window.capacity = static_cast<size_t>(window);
   out.window.reply_timeout = std::chrono::milliseconds{timeout_ms};

@@ -4,10 +4,9 @@
 #include "core/log.hpp"
 #include "core/report.hpp"
 #include "db/connection.hpp"
+#include "db/report_reads.hpp"
 
 #include <pqxx/except>
-#include <pqxx/nontransaction>
-#include <pqxx/result>
 
 #include <chrono>
 #include <ctime>
@@ -19,29 +18,10 @@ namespace scpipe::cli {
 
 namespace {
 
-/// The report's numbers, from the view analysts query themselves, and whether any event is
-/// loaded at all.
-struct report_numbers {
-  std::vector<login_bin> bins;
-  bool events_loaded = false;
-};
-
-report_numbers read_numbers(const database_config& database) {
+db::first_week_numbers read_numbers(const database_config& database) {
   db::connection conn{database, "scpipe report"};
   command_interrupt on_signal{"scpipe report", conn.get(), database};
-  pqxx::nontransaction tx{conn.get()};
-  report_numbers out;
-  out.events_loaded = tx.exec1("select exists (select from sc.sc_user_event)")[0].as<bool>();
-  for (const auto& row : tx.exec("select active, first_week_logins, count(*) "
-                                 "from sc.first_week_logins group by 1, 2 order by 1 desc, 2")) {
-    login_bin b;
-    if (!row[0].is_null())
-      b.active = row[0].as<bool>();
-    b.logins = row[1].as<int64_t>();
-    b.users = row[2].as<int64_t>();
-    out.bins.push_back(b);
-  }
-  return out;
+  return db::read_first_week_numbers(conn.get());
 }
 
 std::string now_utc() {
@@ -68,7 +48,7 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 
 int report_command(const invocation& inv) {
   std::filesystem::path dir = inv.value("--out").value_or("report");
-  report_numbers numbers;
+  db::first_week_numbers numbers;
   try {
     numbers = read_numbers(inv.cfg.database);
   } catch (const db::connect_error& e) {

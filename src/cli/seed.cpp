@@ -6,9 +6,8 @@
 #include "cli/publish.hpp"
 #include "core/log.hpp"
 #include "db/connection.hpp"
+#include "db/report_reads.hpp"
 
-#include <pqxx/nontransaction>
-#include <pqxx/result>
 
 #include <filesystem>
 #include <iostream>
@@ -30,8 +29,7 @@ struct step {
 /// Whether the staging tables already hold documents (the seed loads users once).
 bool staging_has_documents(const database_config& database) {
   db::connection conn{database, "scpipe seed"};
-  pqxx::nontransaction tx{conn.get()};
-  return tx.exec1("select exists (select from staging.sc_user_document)")[0].as<bool>();
+  return db::staging_has_documents(conn.get());
 }
 
 } // namespace

@@ -11,7 +11,8 @@
 
 namespace scpipe {
 
-// -- one typed struct per component; the defaults here are the only ones ----------------
+// -- one typed struct per component; the defaults here are the only ones: settings structs
+// -- (writer_settings, batcher_settings, restart_policy::settings, ...) take theirs from here
 
 /// [database]: where the warehouse lives.
 struct database_config {

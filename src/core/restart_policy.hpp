@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/config.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -19,10 +21,10 @@ public:
   using clock = std::chrono::steady_clock;
 
   struct settings {
-    std::chrono::milliseconds backoff_initial{100};
-    std::chrono::milliseconds backoff_max{30000};
-    size_t max_restarts = 5;
-    std::chrono::seconds window{60};
+    std::chrono::milliseconds backoff_initial{supervisor_config{}.restart_backoff_initial_ms};
+    std::chrono::milliseconds backoff_max{supervisor_config{}.restart_backoff_max_ms};
+    size_t max_restarts = static_cast<size_t>(supervisor_config{}.max_restarts);
+    std::chrono::seconds window{supervisor_config{}.restart_window_s};
   };
 
   explicit restart_policy(settings s) : settings_{s} {}

@@ -30,9 +30,9 @@ std::string migration_hint(const std::string& sqlstate) {
   return {};
 }
 
-std::string error_text(const pqxx::sql_error& e) {
+std::string error_text(const pqxx::sql_error& e, bool with_migrate_hint) {
   auto sqlstate = sqlstate_of(e);
-  auto hint = migration_hint(sqlstate);
+  auto hint = with_migrate_hint ? migration_hint(sqlstate) : std::string{};
   return (hint.empty() ? "" : hint + ": ") + one_line(e.what()) + " (SQLSTATE " + sqlstate + ")";
 }
 

@@ -32,7 +32,8 @@ std::string migration_hint(const std::string& sqlstate);
 /// A database error for people, in one form everywhere: the migrate advice first when it
 /// applies, then the message on one line and its SQLSTATE, e.g. "the database lacks scpipe's
 /// tables or functions: run scpipe migrate: ERROR: relation ... does not exist (SQLSTATE 42P01)".
-std::string error_text(const pqxx::sql_error& e);
+/// The migrator itself leaves the advice out (`with_migrate_hint` false).
+std::string error_text(const pqxx::sql_error& e, bool with_migrate_hint = true);
 
 /// A database connection whose server notices go to the JSON log instead of raw stderr.
 class connection {

@@ -142,8 +142,7 @@ migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& mig
       try {
         tx.exec(m.sql);
       } catch (const pqxx::sql_error& e) {
-        throw migration_error{m.name + ": " + one_line(e.what()) + " (SQLSTATE " + sqlstate_of(e)
-                              + "); nothing of it was applied"};
+        throw migration_error{m.name + ": " + error_text(e, false) + "; nothing of it was applied"};
       }
       tx.exec_params(
           "insert into scpipe.schema_migrations (version, name, checksum) values ($1, $2, $3)",
@@ -157,14 +156,12 @@ migrate_result migrate(pqxx::connection& conn, const std::vector<migration>& mig
       try {
         tx.exec(script.sql);
       } catch (const pqxx::sql_error& e) {
-        auto sqlstate = sqlstate_of(e);
-        bool denied = sqlstate == "42501";
         std::string hint;
-        if (denied)
+        if (sqlstate_of(e) == "42501")
           hint = " (creating roles takes CREATEROLE, granting takes owning scpipe's objects: run "
                  "scpipe migrate as their owner, or let a superuser create the roles first)";
-        throw migration_error{script.name + ": " + one_line(e.what()) + " (SQLSTATE " + sqlstate
-                              + ")" + hint + "; nothing of it was applied"};
+        throw migration_error{script.name + ": " + error_text(e, false) + hint
+                              + "; nothing of it was applied"};
       }
       tx.commit();
       log::info("migrate", "script applied", {{"script", script.name}});

@@ -1,5 +1,5 @@
 // The event-stream benchmark's load generator: the same deterministic events as a CSV file for
-// psql's \copy, or sent to the service over the ZeroMQ protocol (protocol.md).
+// psql's \copy, or sent to the service over the ZeroMQ protocol (docs/protocol.md).
 //
 //   scpipe_bench_event_load gen-csv N FILE
 //       N events as CSV rows for

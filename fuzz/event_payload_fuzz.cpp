@@ -107,7 +107,7 @@ boost::json::value parse(std::string_view text, boost::json::error_code& ec) {
   return boost::json::parse(text, ec, {}, opt);
 }
 
-/// The events of a payload as protocol.md reads it, parsed independently of decode_payload;
+/// The events of a payload as docs/protocol.md reads it, parsed independently of decode_payload;
 /// empty when the payload is refused as a whole. An NDJSON line that is not JSON is null.
 std::vector<boost::json::value> events_of(std::string_view payload) {
   boost::json::error_code ec;

@@ -1,5 +1,5 @@
 /// Fuzzes parse_event_time and append_timestamp (src/core/event_time.hpp): the two time forms
-/// of protocol.md. Checks that an accepted time exists on the calendar, that it is written as
+/// of docs/protocol.md. Checks that an accepted time exists on the calendar, that it is written as
 /// PostgreSQL's timestamptz text and parses back (with the ISO 'T') to the same time, that an
 /// ISO text is written back as it came (up to `Z` being `+00:00`), and that a refusal gives a
 /// one-line reason.

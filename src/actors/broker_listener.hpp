@@ -24,7 +24,7 @@ struct broker_listener_state {
   ~broker_listener_state();
 };
 
-/// Binds the ROUTER socket of protocol.md and runs a poll thread over it and an inproc PULL
+/// Binds the ROUTER socket of docs/protocol.md and runs a poll thread over it and an inproc PULL
 /// socket that carries replies back. The thread checks the frames, hands each request to the
 /// batcher and sends each reply to its producer. It stops reading while the messages it holds
 /// (read, not yet answered) reach broker.max_inflight_bytes or max_inflight_messages:

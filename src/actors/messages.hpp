@@ -86,7 +86,7 @@ struct raw_message {
 /// The answer to one request, ready to send: the listener adds the route and the id.
 struct message_reply {
   uint64_t seq = 0;
-  /// The reply's JSON object (protocol.md).
+  /// The reply's JSON object (docs/protocol.md).
   std::string body;
 };
 

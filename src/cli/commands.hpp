@@ -9,7 +9,7 @@
 
 namespace scpipe::cli {
 
-/// Exit codes of every command (inputs-and-cli.md).
+/// Exit codes of every command (docs/cli.md).
 enum exit_code : int {
   exit_success = 0,
   exit_failure = 1, ///< runtime failure

@@ -32,7 +32,7 @@ inline constexpr integer_flag timeout_flag{"--timeout-ms", 1, 86400000,
 inline constexpr integer_flag attempts_flag{"--max-attempts", 0, 1000000,
                                             static_cast<int64_t>(window_settings{}.max_attempts)};
 
-/// `scpipe publish FILE...`: sends events to a running service (protocol.md) and waits for
+/// `scpipe publish FILE...`: sends events to a running service (docs/protocol.md) and waits for
 /// every reply; prints a summary.
 int publish_command(const invocation& inv);
 

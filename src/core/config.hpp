@@ -30,7 +30,7 @@ struct database_config {
   bool create_roles = false;
 };
 
-/// [broker]: the ZeroMQ socket producers send events to (protocol.md).
+/// [broker]: the ZeroMQ socket producers send events to (docs/protocol.md).
 struct broker_config {
   /// Where the ROUTER socket binds.
   std::string endpoint = "tcp://127.0.0.1:5555";

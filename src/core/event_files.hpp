@@ -12,7 +12,7 @@
 
 namespace scpipe {
 
-/// How an events file is written (inputs-and-cli.md): CSV with a header, or JSON (one array of
+/// How an events file is written (docs/cli.md): CSV with a header, or JSON (one array of
 /// event objects, or NDJSON).
 enum class event_file_format { json, csv };
 
@@ -33,7 +33,7 @@ struct event_file_error {
 
 /// Turns an events file, arriving in chunks of any size, into one JSON object text per event,
 /// holding no more than one event (or CSV record) at a time. The fields are not checked: the
-/// service owns the event rules (protocol.md), in one place.
+/// service owns the event rules (docs/protocol.md), in one place.
 ///
 /// - JSON: each top-level object is passed on exactly as it came (json_document_splitter).
 /// - CSV: the header must name user_id, event_time and event_type, may name platform and

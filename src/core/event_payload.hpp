@@ -11,7 +11,7 @@ namespace scpipe {
 struct event_rejection {
   /// 0-based position of the event in the payload; -1 for the payload as a whole.
   int64_t index = -1;
-  /// What is wrong, naming the field (protocol.md).
+  /// What is wrong, naming the field (docs/protocol.md).
   std::string reason;
   /// The event as it came, to be dead-lettered; empty when nothing can be kept (e.g. a
   /// payload over broker.max_message_bytes).
@@ -38,7 +38,7 @@ inline constexpr size_t max_dead_letters_per_payload = 1000;
 inline constexpr std::string_view event_copy_columns =
     "user_id, platform, event_ts, event_type, first_event";
 
-/// Parses and validates a payload (protocol.md): one event object, an array of them, or NDJSON.
+/// Parses and validates a payload (docs/protocol.md): one event object, an array of them, or NDJSON.
 /// Every field rule of the contract is checked here, so a row that reaches PostgreSQL fits its
 /// column. A payload that is not JSON (nor NDJSON), or has no event, is one rejection at
 /// index -1 carrying the whole payload; a bad event is a rejection at its index carrying its

@@ -30,7 +30,7 @@ struct parsed_reply {
   std::string reason;                  ///< e.g. protocol::id_reused_reason; empty when absent
 };
 
-/// Reads a reply body; nullopt when it is not a reply of protocol.md.
+/// Reads a reply body; nullopt when it is not a reply of docs/protocol.md.
 std::optional<parsed_reply> parse_reply(std::string_view body);
 
 } // namespace scpipe

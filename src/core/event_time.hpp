@@ -6,7 +6,7 @@
 
 namespace scpipe {
 
-/// An event time as protocol.md accepts it, checked against the calendar.
+/// An event time as docs/protocol.md accepts it, checked against the calendar.
 struct event_time {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   /// Fractional-second digits as written (without the dot); empty when there are none.
@@ -18,7 +18,7 @@ struct event_time {
   int offset_minutes = 0;
 };
 
-/// Parses the two forms of protocol.md: ISO-8601 `2019-05-13T03:11:04` (optional fractional
+/// Parses the two forms of docs/protocol.md: ISO-8601 `2019-05-13T03:11:04` (optional fractional
 /// seconds, optional `Z` or `±hh:mm`) and the CSV exports' `M/D/YYYY H:MM:SS`. Returns the
 /// reason when the text is neither or names a time that does not exist (month 13, 30 February,
 /// hour 24); the reason quotes no input, the caller does.

@@ -11,7 +11,7 @@
 
 namespace scpipe {
 
-/// One request of protocol.md as `scpipe publish` sends it: an id and a payload (a JSON array
+/// One request of docs/protocol.md as `scpipe publish` sends it: an id and a payload (a JSON array
 /// of event objects), with where its events came from, so that replies can name them.
 struct outgoing_message {
   std::string id;

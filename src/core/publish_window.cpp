@@ -69,7 +69,7 @@ reply_outcome publish_window::on_reply(std::string_view id, std::string_view bod
   auto parsed = parse_reply(body);
   if (!parsed) {
     if (problem)
-      *problem = "not a reply of protocol.md: " + std::string{body.substr(0, 200)};
+      *problem = "not a reply of docs/protocol.md: " + std::string{body.substr(0, 200)};
     summary_.failed(e.message, "unintelligible reply");
     remove(it);
     return reply_outcome::bad_reply;

@@ -48,7 +48,7 @@ struct send_order {
 enum class reply_outcome {
   final,     ///< the message is answered; its counts are in the summary
   retry,     ///< `retry`: the message is sent again later
-  bad_reply, ///< the body does not follow protocol.md: the message counts as failed
+  bad_reply, ///< the body does not follow docs/protocol.md: the message counts as failed
   unknown,   ///< no message in flight has this id (e.g. a second reply after a resend)
 };
 
@@ -96,7 +96,7 @@ public:
   /// When the next message falls due; nothing when the window is empty.
   std::optional<time_point> next_due() const;
 
-  /// Takes a reply's id and body (the frames of protocol.md).
+  /// Takes a reply's id and body (the frames of docs/protocol.md).
   reply_outcome on_reply(std::string_view id, std::string_view body, time_point now,
                          std::string* problem = nullptr);
 

@@ -13,9 +13,10 @@ using test::run;
 
 namespace {
 
-/// The commands of inputs-and-cli.md.
-const std::vector<std::string> contract_commands = {"run", "migrate", "load-users", "load-crm",
-                                                    "etl", "publish", "seed",       "report"};
+/// The commands of docs/cli.md.
+const std::vector<std::string> contract_commands = {
+    "run",     "migrate", "load-users",      "load-crm", "etl",
+    "publish", "seed",    "replay-rejected", "keygen",   "report"};
 
 } // namespace
 
@@ -24,6 +25,19 @@ TEST(cli, help_lists_every_command_of_the_contract) {
   EXPECT_EQ(r.code, 0);
   for (const auto& name : contract_commands)
     EXPECT_NE(r.out.find("\n  " + name + " "), std::string::npos) << name << " missing:\n" << r.out;
+}
+
+TEST(cli, the_help_and_docs_cli_md_name_the_same_commands) {
+  auto help = run({SCPIPE_BINARY, "--help"}).out;
+  auto doc = test::read_file(std::string{SCPIPE_SOURCE_DIR} + "/docs/cli.md");
+  size_t listed = 0;
+  for (const auto& line : test::lines(help.substr(help.find("Commands:"))))
+    if (line.starts_with("  ") && line[2] != ' ') {
+      auto name = line.substr(2, line.find(' ', 2) - 2);
+      ++listed;
+      EXPECT_NE(doc.find("| `" + name), std::string::npos) << name << " is not in docs/cli.md";
+    }
+  EXPECT_EQ(listed, contract_commands.size()) << help;
 }
 
 TEST(cli, every_command_has_its_own_help) {

@@ -1,5 +1,5 @@
 // The event stream end to end: the real `scpipe run` binary, a real ZeroMQ producer, a real
-// PostgreSQL (protocol.md, schema.md).
+// PostgreSQL (docs/protocol.md, docs/schema.md).
 
 #include "core/hex.hpp"
 #include "support/database.hpp"

@@ -1,5 +1,5 @@
 // `scpipe publish` through the real binary against a broker written here that speaks
-// protocol.md on a ROUTER socket (a test peer, not the service): what is sent, resends,
+// docs/protocol.md on a ROUTER socket (a test peer, not the service): what is sent, resends,
 // summaries and exit codes.
 
 #include "support/process.hpp"

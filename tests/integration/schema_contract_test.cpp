@@ -1,4 +1,4 @@
-// The five tables of ../shared/design/schema.md are a public contract: analysts' queries depend
+// The five tables of docs/schema.md are a public contract: analysts' queries depend
 // on their names, column order, types and defaults. This test reads the catalog of a database
 // migrated by the production migrator and compares it with the contract, column by column.
 
@@ -105,7 +105,7 @@ TEST_F(schema_contract, every_contract_table_starts_with_exactly_its_columns_in_
     auto actual = columns_of(table);
     ASSERT_GE(actual.size(), expected.size()) << table << " lost columns";
     actual.resize(expected.size());
-    EXPECT_EQ(actual, expected) << table << " differs from schema.md";
+    EXPECT_EQ(actual, expected) << table << " differs from docs/schema.md";
   }
 }
 

@@ -1,4 +1,4 @@
-// The user ETL (sql/0003, db::run_user_etl) against a real PostgreSQL: schema.md's rules.
+// The user ETL (sql/0003, db::run_user_etl) against a real PostgreSQL: docs/schema.md's rules.
 
 #include "db/user_etl.hpp"
 #include "support/database.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 
-// A producer speaking protocol.md over a real ZeroMQ DEALER socket, for end-to-end tests.
+// A producer speaking docs/protocol.md over a real ZeroMQ DEALER socket, for end-to-end tests.
 
 #include "core/event_reply.hpp"
 #include "support/process.hpp"
@@ -19,7 +19,7 @@ class producer {
 public:
   explicit producer(const std::string& endpoint);
 
-  /// Sends a request of exactly these frames (protocol.md wants two: id, payload).
+  /// Sends a request of exactly these frames (docs/protocol.md wants two: id, payload).
   void send_frames(const std::vector<std::string>& frames);
   void send(const std::string& id, const std::string& payload) {
     send_frames({id, payload});

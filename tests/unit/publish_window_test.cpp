@@ -137,7 +137,7 @@ TEST(publish_window, an_unintelligible_reply_fails_the_message) {
   send_due(w, t0);
   std::string problem;
   EXPECT_EQ(w.on_reply("a", R"({"status":"great"})", t0, &problem), reply_outcome::bad_reply);
-  EXPECT_NE(problem.find("not a reply of protocol.md"), std::string::npos);
+  EXPECT_NE(problem.find("not a reply of docs/protocol.md"), std::string::npos);
   EXPECT_EQ(w.summary().failed_messages, 1u);
   EXPECT_EQ(w.size(), 0u);
 }

@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "db/query_interrupt.hpp"
 #include "support/database.hpp"
+#include "support/service.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -50,10 +51,9 @@ TEST(db_writer, a_batch_sent_while_another_is_held_waits_its_turn_instead_of_bei
   auto lock = std::make_unique<pqxx::work>(locker);
   lock->exec0("lock table sc.sc_user_event in access exclusive mode");
   self->send(writer, batch_of(1, "first")); // blocks in COPY behind the lock
-  std::this_thread::sleep_for(300ms);
-  self->send(writer, batch_of(2, "second"));
-  std::this_thread::sleep_for(300ms);
-  lock.reset(); // rolls back: the lock goes
+  ASSERT_TRUE(test::eventually([&] { return db.lock_waiters() == 1; }, 20s));
+  self->send(writer, batch_of(2, "second")); // in the mailbox of a writer that is busy
+  lock.reset();                              // rolls back: the lock goes
   std::map<uint64_t, std::string> replies;
   for (int i = 0; i < 2; ++i)
     self->receive([&](reply_batch& r) { replies[r.replies.at(0).seq] = r.replies.at(0).body; },

@@ -3,6 +3,7 @@
 #include "support/database.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/service.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
@@ -72,7 +73,9 @@ TEST(etl_scheduler, sigterm_cancels_a_blocked_etl_run_and_the_service_exits_0_pr
   env["SCPIPE_ETL_INTERVAL_S"] = "1";
   test::process svc{{SCPIPE_BINARY, "run"}, env};
   ASSERT_TRUE(svc.wait_for_stderr("\"child\":\"etl_scheduler\"", 10s)) << svc.err();
-  std::this_thread::sleep_for(500ms); // let the first run reach the lock
+  ASSERT_TRUE(test::eventually([&] { return db.lock_waiters() == 1; }, 20s))
+      << "the first run did not reach the lock:\n"
+      << svc.err();
   auto asked = std::chrono::steady_clock::now();
   svc.signal(SIGTERM);
   auto code = svc.wait(10s);

@@ -5,6 +5,7 @@
 #include "support/database.hpp"
 #include "support/process.hpp"
 #include "support/producer.hpp"
+#include "support/service.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,30 +26,6 @@ using namespace scpipe;
 using namespace scpipe::test;
 
 namespace {
-
-/// A running `scpipe run` on its own database and endpoint.
-class running_service {
-public:
-  explicit running_service(const test_database& db,
-                           std::map<std::string, std::string> extra_env = {})
-      : endpoint{unique_endpoint()} {
-    env = db.env();
-    env["SCPIPE_BROKER_ENDPOINT"] = endpoint;
-    env["SCPIPE_ETL_INTERVAL_S"] = "86400";
-    for (auto& [k, v] : extra_env)
-      env[k] = v;
-    start();
-  }
-
-  void start() {
-    svc = std::make_unique<process>(std::vector<std::string>{SCPIPE_BINARY, "run"}, env);
-    EXPECT_TRUE(svc->wait_for_stderr("\"message\":\"listening\"", 20s)) << svc->err();
-  }
-
-  std::string endpoint;
-  std::map<std::string, std::string> env;
-  std::unique_ptr<process> svc;
-};
 
 class event_stream : public ::testing::Test {
 protected:
@@ -491,7 +468,8 @@ TEST_F(event_stream, memory_stays_bounded_when_producers_outpace_the_database) {
 TEST_F(event_stream, unreachable_database_is_answered_retry_after_the_write_deadline) {
   running_service s{db,
                     {{"SCPIPE_DATABASE_URL", "dbname=" + db.name() + "_missing"},
-                     {"SCPIPE_DATABASE_WRITE_DEADLINE_MS", "500"}}};
+                     {"SCPIPE_DATABASE_WRITE_DEADLINE_MS", "500"}},
+                    false};
   producer p{s.endpoint};
   auto started = std::chrono::steady_clock::now();
   auto r = p.request("early", events_payload(3), 20s);
@@ -525,7 +503,7 @@ TEST_F(event_stream, sigterm_while_the_database_blocks_answers_retry_after_the_d
   pqxx::work tx{locker};
   tx.exec0("lock table sc.sc_user_event in access exclusive mode");
   p.send("stuck", events_payload(3));
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(eventually([&] { return db.lock_waiters() == 1; }, 20s)) << "no writer blocked";
   s.svc->signal(SIGTERM);
   auto r = p.receive(10s);
   ASSERT_TRUE(r);

@@ -7,16 +7,17 @@
 // SIGTERM mid-stream, a locked table (statement timeout, 57014), overload
 // (event_stream_test.cpp).
 
+#include "actors/error.hpp"
 #include "actors/event_stream.hpp"
 #include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
-#include "actors/error.hpp"
 #include "core/metrics.hpp"
 #include "support/database.hpp"
 #include "support/http_client.hpp"
 #include "support/private_server.hpp"
 #include "support/process.hpp"
 #include "support/producer.hpp"
+#include "support/service.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -49,43 +50,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-/// `scpipe run` with `env` on its own endpoint and HTTP port; waits until it listens.
-struct service {
-  explicit service(std::map<std::string, std::string> env)
-      : endpoint{unique_endpoint()}, http_port{free_tcp_port()} {
-    env["SCPIPE_BROKER_ENDPOINT"] = endpoint;
-    env["SCPIPE_HTTP_LISTEN"] = "127.0.0.1:" + std::to_string(http_port);
-    env["SCPIPE_ETL_INTERVAL_S"] = "86400";
-    proc = std::make_unique<process>(std::vector<std::string>{SCPIPE_BINARY, "run"}, env);
-    EXPECT_TRUE(proc->wait_for_stderr("\"message\":\"listening\"", 20s)) << proc->err();
-  }
-
-  /// A metric's value from /metrics (the sum over its series); -1 when it cannot be read.
-  double metric(const std::string& name) const {
-    auto r = http_get(http_port, "/metrics");
-    if (r.status != 200)
-      return -1;
-    double sum = 0;
-    for (const auto& line : lines(r.body))
-      if (line.starts_with(name + " ") || line.starts_with(name + "{"))
-        sum += std::stod(line.substr(line.rfind(' ') + 1));
-    return sum;
-  }
-
-  /// The log lines at level error.
-  std::vector<std::string> errors() const {
-    std::vector<std::string> out;
-    for (const auto& line : lines(proc->err()))
-      if (line.find("\"level\":\"error\"") != std::string::npos)
-        out.push_back(line);
-    return out;
-  }
-
-  std::string endpoint;
-  int http_port;
-  std::unique_ptr<process> proc;
-};
-
 /// Tail of a log, for failure messages.
 std::string tail(const std::string& text, size_t n = 4000) {
   return text.substr(text.size() > n ? text.size() - n : 0);
@@ -107,17 +71,6 @@ void report(const std::map<std::string, int64_t>& figures) {
   std::cout << std::endl;
 }
 
-/// Waits up to `timeout` for `done`; false on timeout.
-template <class F> bool eventually(F done, std::chrono::milliseconds timeout) {
-  auto deadline = clock_type::now() + timeout;
-  while (!done()) {
-    if (clock_type::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 } // namespace
 
 // -- PostgreSQL restarted under the service ---------------------------------------------------
@@ -135,7 +88,7 @@ TEST(faults, postgres_restarted_mid_stream_loses_and_doubles_nothing_and_intake_
   const auto url = server.conninfo("scpipe");
   auto migrated = run({SCPIPE_BINARY, "migrate"}, {{"SCPIPE_DATABASE_URL", url}});
   ASSERT_EQ(migrated.code, 0) << migrated.out << migrated.err;
-  service s{{{"SCPIPE_DATABASE_URL", url}}};
+  running_service s{{{"SCPIPE_DATABASE_URL", url}}};
   auto committed = [&] { return count_on(url, "select count(*) from scpipe.event_ledger"); };
 
   constexpr int n = 600, per = 200;
@@ -218,10 +171,10 @@ TEST(faults, postgres_restarted_mid_stream_loses_and_doubles_nothing_and_intake_
   EXPECT_LT(*resumed_1, 5s);
   EXPECT_LT(*resumed_2, 5s);
   // The same process (pid) all along, and no actor of it restarted: the writers reconnected.
-  EXPECT_EQ(s.proc->wait(0ms), std::nullopt) << "exited: " << tail(s.proc->err());
-  EXPECT_EQ(s.proc->err().find("restarting"), std::string::npos) << tail(s.proc->err());
-  s.proc->signal(SIGTERM);
-  EXPECT_EQ(s.proc->wait(30s), 0) << tail(s.proc->err());
+  EXPECT_EQ(s.svc->wait(0ms), std::nullopt) << "exited: " << tail(s.svc->err());
+  EXPECT_EQ(s.svc->err().find("restarting"), std::string::npos) << tail(s.svc->err());
+  s.svc->signal(SIGTERM);
+  EXPECT_EQ(s.svc->wait(30s), 0) << tail(s.svc->err());
 }
 
 // -- disk full --------------------------------------------------------------------------------
@@ -232,7 +185,7 @@ TEST(faults, disk_full_on_a_batch_is_answered_retry_with_nothing_half_written_th
   db.scalar("create function test_disk_full() returns trigger language plpgsql as $$ begin "
             "raise exception 'could not extend file: No space left on device' "
             "using errcode = 'disk_full'; end $$");
-  service s{
+  running_service s{
       {{"SCPIPE_DATABASE_URL", db.config().url}, {"SCPIPE_DATABASE_WRITE_DEADLINE_MS", "1000"}}};
   producer p{s.endpoint};
   // The disk fills up at the batch's first write (the events' COPY) and at its last (the dead
@@ -410,7 +363,7 @@ TEST(faults, writer_killed_holding_a_batch_is_restarted_and_the_batch_committed_
 TEST(faults, producer_gone_with_requests_in_flight_then_resending_loses_and_doubles_nothing) {
   test_database db;
   db.migrate();
-  service s{
+  running_service s{
       {{"SCPIPE_DATABASE_URL", db.config().url}, {"SCPIPE_DATABASE_WRITE_DEADLINE_MS", "30000"}}};
   constexpr int n = 40, per = 50;
   auto messages = numbered_messages(n, per, "gone");
@@ -462,7 +415,7 @@ TEST(faults, producer_gone_with_requests_in_flight_then_resending_loses_and_doub
   EXPECT_TRUE(eventually([&] { return s.metric("scpipe_broker_inflight_messages") == 0; }, 5s));
   auto errors = s.errors();
   EXPECT_TRUE(errors.empty()) << errors.front();
-  EXPECT_EQ(s.proc->wait(0ms), std::nullopt) << tail(s.proc->err());
-  s.proc->signal(SIGTERM);
-  EXPECT_EQ(s.proc->wait(30s), 0) << tail(s.proc->err());
+  EXPECT_EQ(s.svc->wait(0ms), std::nullopt) << tail(s.svc->err());
+  s.svc->signal(SIGTERM);
+  EXPECT_EQ(s.svc->wait(30s), 0) << tail(s.svc->err());
 }

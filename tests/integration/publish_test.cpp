@@ -3,6 +3,7 @@
 // summaries and exit codes.
 
 #include "support/process.hpp"
+#include "support/service.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -406,9 +407,7 @@ TEST_F(publish, sigint_stops_at_once_reporting_what_is_unanswered) {
   test_broker broker{[](const request&) -> std::optional<std::string> { return std::nullopt; }};
   auto path = ndjson("events.ndjson", 3);
   test::process p{command(broker, {"--batch=2", path}), env_};
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (broker.requests().size() < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(test::eventually([&] { return broker.requests().size() >= 2; }, 5s));
   ASSERT_EQ(broker.requests().size(), 2u);
   p.signal(SIGINT);
   EXPECT_EQ(p.wait(3s), std::optional<int>{1});

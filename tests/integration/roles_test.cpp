@@ -11,6 +11,7 @@
 #include "support/database.hpp"
 #include "support/process.hpp"
 #include "support/producer.hpp"
+#include "support/service.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
@@ -127,27 +128,6 @@ std::string role_acls(const test_database& db) {
     where acl ~ 'scpipe_(writer|etl|analyst)=')");
 }
 
-/// A running `scpipe run` as a login; stopped with SIGTERM at the end of the scope.
-class running_service {
-public:
-  running_service(const test_database& db, const login_role& login,
-                  std::map<std::string, std::string> extra_env = {})
-      : endpoint{unique_endpoint()} {
-    auto env = with(login.env(db), {{"SCPIPE_BROKER_ENDPOINT", endpoint}});
-    svc = std::make_unique<process>(std::vector<std::string>{SCPIPE_BINARY, "run"},
-                                    with(env, extra_env));
-    EXPECT_TRUE(svc->wait_for_stderr("\"message\":\"listening\"", 20s)) << svc->err();
-  }
-  /// Stops the service; its exit code.
-  std::optional<int> stop() {
-    svc->signal(SIGTERM);
-    return svc->wait(30s);
-  }
-
-  std::string endpoint;
-  std::unique_ptr<process> svc;
-};
-
 class roles : public ::testing::Test {
 protected:
   int64_t count(const std::string& sql) {
@@ -245,7 +225,7 @@ TEST_F(roles, writer_runs_the_event_path_and_replay_and_nothing_else) {
   login_role writer{"scpipe_writer"};
   {
     // Only the writer: the ETL scheduler's first run (at start) is refused, events flow.
-    running_service s{db, writer, {{"SCPIPE_ETL_INTERVAL_S", "86400"}}};
+    running_service s{writer.env(db)};
     producer p{s.endpoint};
     auto ok = p.request("w-1", events_payload(5));
     EXPECT_EQ(ok.body.status, reply_status::ok) << ok.text;
@@ -448,7 +428,7 @@ TEST_F(roles, service_login_in_writer_and_etl_runs_the_whole_service) {
         R"(insert into staging.sc_user_document (user_document) values ('{"user_id": 1}'))");
   }
   login_role service{"scpipe_writer, scpipe_etl"};
-  running_service s{db, service};
+  running_service s{service.env(db)};
   EXPECT_TRUE(s.svc->wait_for_stderr("\"message\":\"user etl run\"", 20s)) << s.svc->err();
   producer p{s.endpoint};
   auto r = p.request("s-1", events_payload(3));

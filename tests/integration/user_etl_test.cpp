@@ -2,6 +2,7 @@
 
 #include "db/user_etl.hpp"
 #include "support/database.hpp"
+#include "support/service.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
@@ -396,7 +397,8 @@ TEST_F(user_etl, a_run_waits_for_a_load_in_flight_so_no_document_is_skipped) {
     summary = db::run_user_etl(c, "UTC");
     finished = true;
   }};
-  std::this_thread::sleep_for(std::chrono::milliseconds{500});
+  ASSERT_TRUE(test::eventually([&] { return finished || db.lock_waiters() == 1; },
+                               std::chrono::seconds{20}));
   EXPECT_FALSE(finished) << "the run did not wait for the load in flight";
   load.commit();
   runner.join();

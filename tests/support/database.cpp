@@ -73,4 +73,9 @@ void test_database::migrate() const {
   db::migrate(conn, db::embedded_migrations());
 }
 
+int64_t test_database::lock_waiters() const {
+  return std::stoll(scalar("select count(*) from pg_stat_activity "
+                           "where datname = current_database() and wait_event_type = 'Lock'"));
+}
+
 } // namespace scpipe::test

@@ -43,6 +43,10 @@ public:
   /// connection of its own, in UTC.
   std::string scalar(const std::string& sql) const;
 
+  /// Sessions on this database waiting for a lock now: a test waits for this rather than
+  /// sleeping when it needs a statement blocked behind its lock.
+  int64_t lock_waiters() const;
+
 private:
   std::string name_;
 };

@@ -21,8 +21,6 @@ const char* to_string(ec code) {
     return "restart_intensity_exceeded";
   case ec::stop_timeout:
     return "stop_timeout";
-  case ec::injected_failure:
-    return "injected_failure";
   }
   return "unknown";
 }

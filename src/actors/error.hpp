@@ -17,8 +17,6 @@ enum class ec : uint8_t {
   restart_intensity_exceeded,
   /// A child did not stop within the supervisor's stop timeout and was killed.
   stop_timeout,
-  /// A test-only child failed because a test asked it to.
-  injected_failure,
 };
 
 /// The atom naming scpipe's error category.

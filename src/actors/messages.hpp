@@ -33,9 +33,6 @@ using restart_atom = caf::atom_constant<caf::atom("restart")>;
 /// The supervisor's own reminder that a stopping child exceeded its stop timeout.
 using stop_timeout_atom = caf::atom_constant<caf::atom("stop_to")>;
 
-/// Asks the test-only flaky child to fail now.
-using fail_atom = caf::atom_constant<caf::atom("fail")>;
-
 /// A (re)started db_writer offers itself to the batcher.
 using writer_up_atom = caf::atom_constant<caf::atom("writer_up")>;
 

@@ -4,6 +4,7 @@
 #include "core/log.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/sec.hpp>
 
 namespace scpipe::test {
 
@@ -14,7 +15,7 @@ caf::behavior flaky_child(caf::event_based_actor* self, std::string name,
   return {
       [=](fail_atom) {
         log::info("test_child", "failing on purpose", {{"child", name}});
-        self->quit(make_error(ec::injected_failure, name));
+        self->quit(caf::make_error(caf::sec::runtime_error, "injected failure of " + name));
       },
   };
 }

@@ -11,8 +11,11 @@
 
 namespace scpipe::test {
 
-/// Fails (quits with ec::injected_failure) when sent fail_atom, or by itself `fail_after`
-/// after each start when that is above zero.
+/// Asks a flaky child to fail now.
+using fail_atom = caf::atom_constant<caf::atom("fail")>;
+
+/// Fails (quits with caf::sec::runtime_error, naming itself) when sent fail_atom, or by itself
+/// `fail_after` after each start when that is above zero.
 caf::behavior flaky_child(caf::event_based_actor* self, std::string name,
                           std::chrono::milliseconds fail_after);
 

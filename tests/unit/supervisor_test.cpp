@@ -1,7 +1,7 @@
 // The supervisor under CAF's deterministic test scheduler: time is advanced, never slept.
 
-#include "actors/supervisor.hpp"
 #include "actors/error.hpp"
+#include "actors/supervisor.hpp"
 #include "core/log.hpp"
 #include "support/test_children.hpp"
 
@@ -71,7 +71,7 @@ protected:
   }
 
   void fail(const std::string& name) {
-    caf::anon_send(rec->current.at(name), fail_atom::value);
+    caf::anon_send(rec->current.at(name), test::fail_atom::value);
     sched->run();
   }
 

@@ -1,6 +1,6 @@
 #include "actors/broker_listener.hpp"
 
-#include "actors/event_stream.hpp"
+#include "actors/stream_links.hpp"
 #include "actors/stream_metrics.hpp"
 #include "core/curve_keys.hpp"
 #include "core/event_reply.hpp"

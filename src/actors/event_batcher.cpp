@@ -1,6 +1,6 @@
 #include "actors/event_batcher.hpp"
 
-#include "actors/event_stream.hpp"
+#include "actors/stream_links.hpp"
 #include "actors/stream_metrics.hpp"
 #include "core/event_payload.hpp"
 #include "core/log.hpp"

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "core/batch_builder.hpp"
 #include "core/config.hpp"
-#include "core/event_batch.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>

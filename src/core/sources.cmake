@@ -7,6 +7,7 @@ set(scpipe_core_sources
   crm_rows.cpp
   csv_reader.cpp
   curve_keys.cpp
+  batch_builder.cpp
   event_batch.cpp
   event_files.cpp
   event_payload.cpp

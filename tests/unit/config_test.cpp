@@ -239,6 +239,5 @@ TEST(config, create_roles_is_a_boolean_from_the_file_or_the_environment) {
   ASSERT_EQ(env.size(), 1u);
   EXPECT_EQ(env[0], "environment SCPIPE_DATABASE_CREATE_ROLES: database.create_roles: must be "
                     "true or false, got string \"1\"");
-  EXPECT_EQ(describe(parse_ok("[database]\ncreate_roles = true\n"))["database.create_roles"],
-            true);
+  EXPECT_EQ(describe(parse_ok("[database]\ncreate_roles = true\n"))["database.create_roles"], true);
 }

@@ -1,9 +1,9 @@
 // The event batcher under CAF's deterministic test scheduler, with stand-in writers: a writer
 // that dies holding a batch cannot be produced on demand with a real database connection.
 
-#include "actors/event_batcher.hpp"
-#include "actors/event_stream.hpp"
 #include "actors/error.hpp"
+#include "actors/event_batcher.hpp"
+#include "actors/stream_links.hpp"
 #include "core/log.hpp"
 
 #include <caf/actor_system.hpp>

@@ -158,8 +158,7 @@ TEST(json_documents, ndjson_line_cut_short_between_values_is_reported_at_that_li
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.error->line, 2u);
   EXPECT_EQ(r.error->record, 2u);
-  EXPECT_EQ(r.error->message.rfind("not complete on its line", 0), 0u)
-      << r.error->message;
+  EXPECT_EQ(r.error->message.rfind("not complete on its line", 0), 0u) << r.error->message;
 }
 
 TEST(json_documents, pretty_printed_records_keep_the_line_where_the_scan_failed) {

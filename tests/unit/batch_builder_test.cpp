@@ -1,7 +1,4 @@
-#include "core/event_batch.hpp"
-#include "core/event_reply.hpp"
-#include "core/sqlstate.hpp"
-#include "db/connection.hpp"
+#include "core/batch_builder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -100,52 +97,4 @@ TEST(batch_builder, due_says_when_the_open_batch_has_lingered) {
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->messages.size(), 2u);
   EXPECT_EQ(b.messages(), 0u);
-}
-
-TEST(event_reply, status_follows_the_counts) {
-  EXPECT_EQ(status_for(3, 0), reply_status::ok);
-  EXPECT_EQ(status_for(3, 1), reply_status::partial);
-  EXPECT_EQ(status_for(0, 1), reply_status::rejected);
-}
-
-TEST(event_reply, lists_at_most_100_errors_and_round_trips) {
-  std::vector<event_rejection> rs;
-  for (int i = 0; i < 150; ++i)
-    rs.push_back({i, "reason \"" + std::to_string(i) + "\"", "raw is not sent"});
-  auto body = render_reply(reply_status::partial, 10, 150, rs);
-  EXPECT_EQ(body.find("raw is not sent"), std::string::npos);
-  auto parsed = parse_reply(body);
-  ASSERT_TRUE(parsed);
-  EXPECT_EQ(parsed->status, reply_status::partial);
-  EXPECT_EQ(parsed->accepted, 10u);
-  EXPECT_EQ(parsed->rejected, 150u);
-  ASSERT_EQ(parsed->errors.size(), 100u);
-  EXPECT_EQ(parsed->errors[99].index, 99);
-  EXPECT_EQ(parsed->errors[99].reason, "reason \"99\"");
-  EXPECT_EQ(render_reply(reply_status::ok, 2, 0),
-            R"({"status":"ok","accepted":2,"rejected":0,"errors":[]})");
-  EXPECT_FALSE(parse_reply(R"({"status":"fine","accepted":1,"rejected":0})"));
-  EXPECT_FALSE(parse_reply("not json"));
-}
-
-TEST(sqlstate, classes_decide_the_writers_action) {
-  EXPECT_EQ(classify_sqlstate("22001"), failure_action::isolate_rows); // string too long
-  EXPECT_EQ(classify_sqlstate("23514"), failure_action::isolate_rows); // check violation
-  EXPECT_EQ(classify_sqlstate("08006"), failure_action::reconnect);
-  EXPECT_EQ(classify_sqlstate("57P01"), failure_action::reconnect); // admin shutdown
-  EXPECT_EQ(classify_sqlstate(""), failure_action::reconnect);
-  EXPECT_EQ(classify_sqlstate("40001"), failure_action::retry); // serialization failure
-  EXPECT_EQ(classify_sqlstate("40P01"), failure_action::retry); // deadlock
-  EXPECT_EQ(classify_sqlstate("57014"), failure_action::retry); // statement timeout
-  EXPECT_EQ(classify_sqlstate("53100"), failure_action::retry); // disk full
-  EXPECT_EQ(classify_sqlstate("42P01"), failure_action::retry); // undefined table
-}
-
-TEST(sqlstate, codes_libpqxx_drops_are_restored_from_the_exception_type) {
-  // libpqxx 6.4 throws insufficient_privilege without its SQLSTATE; "" would mean "reconnect".
-  pqxx::insufficient_privilege denied{"permission denied for table sc_user_event", "q"};
-  ASSERT_EQ(denied.sqlstate(), "");
-  EXPECT_EQ(db::sqlstate_of(denied), "42501");
-  EXPECT_EQ(classify_sqlstate(db::sqlstate_of(denied)), failure_action::retry);
-  EXPECT_EQ(db::sqlstate_of(pqxx::disk_full{"x", "q", "53100"}), "53100");
 }

@@ -73,111 +73,120 @@ std::optional<std::string> text_problem(std::string_view field, std::string_view
   return std::nullopt;
 }
 
-/// Validates one event and appends its COPY line to `rows`, or returns what is wrong.
-std::optional<std::string> append_event(const json::value& v, std::string& rows) {
-  const auto* obj = v.if_object();
-  if (!obj)
-    return "an event must be a JSON object, got " + kind_name(v);
-  std::string problems;
-  auto problem = [&](std::string p) { problems += (problems.empty() ? "" : "; ") + p; };
-  auto field = [&](std::string_view name) -> const json::value* {
-    const auto* f = obj->if_contains(name);
-    return f && !f->is_null() ? f : nullptr;
-  };
+/// The problems found in one event, in field order, joined by "; ".
+class event_problems {
+public:
+  void add(std::string problem) {
+    text_ += (text_.empty() ? "" : "; ") + std::move(problem);
+  }
+  bool empty() const {
+    return text_.empty();
+  }
+  std::string take() {
+    return std::move(text_);
+  }
 
-  // user_id: JSON integer or string of digits, fitting int4.
-  int64_t user_id = 0;
+private:
+  std::string text_;
+};
+
+/// user_id: a JSON integer or a string of digits, fitting int4. `f` is null when absent.
+std::optional<int32_t> read_user_id(const json::value* f, event_problems& problems) {
+  if (!f) {
+    problems.add("user_id: missing");
+    return std::nullopt;
+  }
   constexpr int64_t int4_max = std::numeric_limits<int32_t>::max();
   constexpr int64_t int4_min = std::numeric_limits<int32_t>::min();
-  if (const auto* f = field("user_id")) {
-    if (f->is_int64()) {
-      user_id = f->get_int64();
-      if (user_id < int4_min || user_id > int4_max)
-        problem("user_id: " + std::to_string(user_id) + " does not fit a 32-bit integer");
-    } else if (f->is_uint64()) {
-      problem("user_id: " + std::to_string(f->get_uint64()) + " does not fit a 32-bit integer");
-    } else if (const auto* s = f->if_string()) {
-      std::string_view digits{s->data(), s->size()};
-      bool all_digits = !digits.empty();
-      for (char c : digits)
-        all_digits = all_digits && c >= '0' && c <= '9';
-      if (!all_digits)
-        problem("user_id: " + quoted(digits) + " is not a string of digits");
-      else {
-        auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), user_id);
-        if (err != std::errc{} || user_id > int4_max)
-          problem("user_id: " + quoted(digits) + " does not fit a 32-bit integer");
-      }
-    } else {
-      problem("user_id: must be an integer or a string of digits, got " + kind_name(*f));
-    }
+  if (f->is_int64()) {
+    auto id = f->get_int64();
+    if (id >= int4_min && id <= int4_max)
+      return static_cast<int32_t>(id);
+    problems.add("user_id: " + std::to_string(id) + " does not fit a 32-bit integer");
+  } else if (f->is_uint64()) {
+    problems.add("user_id: " + std::to_string(f->get_uint64()) + " does not fit a 32-bit integer");
+  } else if (const auto* s = f->if_string()) {
+    std::string_view digits{s->data(), s->size()};
+    bool all_digits = !digits.empty();
+    for (char c : digits)
+      all_digits = all_digits && c >= '0' && c <= '9';
+    int64_t id = 0;
+    if (!all_digits)
+      problems.add("user_id: " + quoted(digits) + " is not a string of digits");
+    else if (auto [end, err] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+             err != std::errc{} || id > int4_max)
+      problems.add("user_id: " + quoted(digits) + " does not fit a 32-bit integer");
+    else
+      return static_cast<int32_t>(id);
   } else {
-    problem("user_id: missing");
+    problems.add("user_id: must be an integer or a string of digits, got " + kind_name(*f));
   }
+  return std::nullopt;
+}
 
-  // event_type: string of 1 to 50 characters.
-  std::string_view event_type;
-  if (const auto* f = field("event_type")) {
-    if (const auto* s = f->if_string()) {
-      event_type = {s->data(), s->size()};
-      if (event_type.empty())
-        problem("event_type: must not be empty");
-      else if (auto p = text_problem("event_type", event_type, max_event_type_chars))
-        problem(*p);
-    } else {
-      problem("event_type: must be a string, got " + kind_name(*f));
-    }
-  } else {
-    problem("event_type: missing");
+/// A field that must be a string, as text; nullopt (and a problem) when it is absent but
+/// `required`, or not a string.
+std::optional<std::string_view> string_field(std::string_view name, const json::value* f,
+                                             bool required, event_problems& problems) {
+  if (!f) {
+    if (required)
+      problems.add(std::string{name} + ": missing");
+    return std::nullopt;
   }
-
-  // event_time: ISO-8601 or M/D/YYYY H:MM:SS.
-  std::optional<event_time> time;
-  if (const auto* f = field("event_time")) {
-    if (const auto* s = f->if_string()) {
-      std::string_view text{s->data(), s->size()};
-      auto parsed = parse_event_time(text);
-      if (auto* t = std::get_if<event_time>(&parsed))
-        time = std::move(*t);
-      else
-        problem("event_time: " + quoted(text) + ": " + std::get<std::string>(parsed));
-    } else {
-      problem("event_time: must be a string, got " + kind_name(*f));
-    }
-  } else {
-    problem("event_time: missing");
+  const auto* s = f->if_string();
+  if (!s) {
+    problems.add(std::string{name} + ": must be a string, got " + kind_name(*f));
+    return std::nullopt;
   }
+  return std::string_view{s->data(), s->size()};
+}
 
-  // platform: optional string of at most 200 characters.
-  std::optional<std::string_view> platform;
-  if (const auto* f = field("platform")) {
-    if (const auto* s = f->if_string()) {
-      platform = std::string_view{s->data(), s->size()};
-      if (auto p = text_problem("platform", *platform, max_platform_chars))
-        problem(*p);
-    } else {
-      problem("platform: must be a string, got " + kind_name(*f));
-    }
-  }
+/// A text column's field: a string of at most `max_chars` characters; a required one must be
+/// there and not empty.
+std::optional<std::string_view> read_text(std::string_view name, const json::value* f,
+                                          size_t max_chars, bool required,
+                                          event_problems& problems) {
+  auto text = string_field(name, f, required, problems);
+  if (!text)
+    return std::nullopt;
+  if (required && text->empty())
+    problems.add(std::string{name} + ": must not be empty");
+  else if (auto p = text_problem(name, *text, max_chars))
+    problems.add(*p);
+  return text;
+}
 
-  // first_event: optional boolean, or one of the upstream spellings.
-  bool first_event = false;
-  if (const auto* f = field("first_event")) {
-    if (f->is_bool()) {
-      first_event = f->get_bool();
-    } else if (const auto* s = f->if_string(); s && (*s == "TRUE" || *s == "true" || *s == "1")) {
-      first_event = true;
-    } else if (s && (*s == "FALSE" || *s == "false" || *s == "0")) {
-      first_event = false;
-    } else {
-      problem("first_event: must be true or false (or \"TRUE\", \"FALSE\", \"true\", \"false\", "
-              "\"1\", \"0\"), got "
-              + (s ? quoted({s->data(), s->size()}) : kind_name(*f)));
-    }
-  }
+/// event_time: ISO-8601 or M/D/YYYY H:MM:SS (event_time.hpp).
+std::optional<event_time> read_event_time(const json::value* f, event_problems& problems) {
+  auto text = string_field("event_time", f, true, problems);
+  if (!text)
+    return std::nullopt;
+  auto parsed = parse_event_time(*text);
+  if (auto* t = std::get_if<event_time>(&parsed))
+    return std::move(*t);
+  problems.add("event_time: " + quoted(*text) + ": " + std::get<std::string>(parsed));
+  return std::nullopt;
+}
 
-  if (!problems.empty())
-    return problems;
+/// first_event: optional; a boolean or one of the upstream spellings. False when absent.
+bool read_first_event(const json::value* f, event_problems& problems) {
+  if (!f)
+    return false;
+  if (f->is_bool())
+    return f->get_bool();
+  const auto* s = f->if_string();
+  if (s && (*s == "TRUE" || *s == "true" || *s == "1"))
+    return true;
+  if (!(s && (*s == "FALSE" || *s == "false" || *s == "0")))
+    problems.add("first_event: must be true or false (or \"TRUE\", \"FALSE\", \"true\", "
+                 "\"false\", \"1\", \"0\"), got "
+                 + (s ? quoted({s->data(), s->size()}) : kind_name(*f)));
+  return false;
+}
+
+/// Appends one event's COPY line, in the order of event_copy_columns.
+void append_row(std::string& rows, int32_t user_id, std::optional<std::string_view> platform,
+                const event_time& time, std::string_view event_type, bool first_event) {
   char buf[16];
   auto [end, err] = std::to_chars(buf, buf + sizeof buf, user_id);
   rows.append(buf, end);
@@ -187,10 +196,32 @@ std::optional<std::string> append_event(const json::value& v, std::string& rows)
   else
     rows += "\\N";
   rows += '\t';
-  append_timestamp(rows, *time);
+  append_timestamp(rows, time);
   rows += '\t';
   append_copy_text(rows, event_type);
   rows += first_event ? "\tt\n" : "\tf\n";
+}
+
+/// Validates one event and appends its COPY line to `rows`, or returns what is wrong (every
+/// problem, in field order).
+std::optional<std::string> append_event(const json::value& v, std::string& rows) {
+  const auto* obj = v.if_object();
+  if (!obj)
+    return "an event must be a JSON object, got " + kind_name(v);
+  auto field = [&](std::string_view name) -> const json::value* {
+    const auto* f = obj->if_contains(name);
+    return f && !f->is_null() ? f : nullptr;
+  };
+  event_problems problems;
+  auto user_id = read_user_id(field("user_id"), problems);
+  auto event_type =
+      read_text("event_type", field("event_type"), max_event_type_chars, true, problems);
+  auto time = read_event_time(field("event_time"), problems);
+  auto platform = read_text("platform", field("platform"), max_platform_chars, false, problems);
+  auto first_event = read_first_event(field("first_event"), problems);
+  if (!problems.empty())
+    return problems.take();
+  append_row(rows, *user_id, platform, *time, *event_type, first_event);
   return std::nullopt;
 }
 

@@ -191,18 +191,26 @@ void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_v
 #pragma GCC diagnostic pop
 }
 
-std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
-                                               const write_options& options, bool maybe_committed) {
-  pqxx::work tx{conn, "event_batch"};
-  tx.exec0("set local time zone " + tx.quote(options.timezone) + "; set local statement_timeout = "
-           + std::to_string(options.statement_timeout.count()));
+namespace {
 
-  // -- the ledger first: it decides which messages are new --------------------------------
-  // An id twice in one batch: the first is written, the second answered like a resend.
-  std::map<std::string, size_t> first_of; // id → index of its first message in the batch
+/// What the ledger says of a batch's message ids.
+struct ledger_claims {
+  /// id -> index of its first message in the batch: a second message under the same id in
+  /// one batch is answered like a resend of the first.
+  std::map<std::string, size_t> first_of;
+  /// Per message: new, so its rows are written in this transaction.
+  std::vector<bool> fresh;
+  /// hex id -> what the ledger held for ids committed before.
+  std::map<std::string, ledger_entry> earlier;
+};
+
+/// Inserts a ledger row for each id of the batch not committed before (their events are then
+/// written in the same transaction) and reads what the ledger holds for the others.
+ledger_claims claim_ids(pqxx::work& tx, const event_batch& batch) {
+  ledger_claims c;
   std::vector<size_t> owners;
   for (size_t i = 0; i < batch.messages.size(); ++i)
-    if (first_of.emplace(batch.messages[i].id, i).second)
+    if (c.first_of.emplace(batch.messages[i].id, i).second)
       owners.push_back(i);
   auto ids = array_literal(owners, [&](size_t i) { return to_hex(batch.messages[i].id); });
   auto accepted = array_literal(
@@ -218,7 +226,6 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
            "on conflict (message_id) do nothing returning encode(message_id, 'hex')",
            ids, accepted, rejected, digests))
     inserted.insert(row[0].as<std::string>());
-  std::map<std::string, ledger_entry> earlier; // hex id → what the ledger holds
   if (inserted.size() < owners.size())
     for (const auto& row : tx.exec_params(
              "select encode(message_id, 'hex'), accepted, rejected, payload_digest, "
@@ -230,47 +237,58 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
                      row[4].as<std::string>()};
       if (!row[3].is_null())
         e.digest = static_cast<uint64_t>(row[3].as<int64_t>());
-      earlier[row[0].as<std::string>()] = std::move(e);
+      c.earlier[row[0].as<std::string>()] = std::move(e);
     }
+  c.fresh.resize(batch.messages.size());
+  for (size_t i = 0; i < batch.messages.size(); ++i) {
+    const auto& id = batch.messages[i].id;
+    c.fresh[i] = c.first_of[id] == i && inserted.count(to_hex(id)) > 0;
+  }
+  return c;
+}
 
+/// The outcome of each fresh message as validated (refused rows may still change it).
+std::vector<message_outcome> validated_outcomes(const event_batch& batch,
+                                                const ledger_claims& claims) {
   std::vector<message_outcome> out(batch.messages.size());
-  std::vector<bool> fresh(batch.messages.size(), false);
-  std::vector<row_ref> rows;
-  bool any_rows = false;
   for (size_t i = 0; i < batch.messages.size(); ++i) {
     const auto& m = batch.messages[i];
     out[i].seq = m.seq;
-    fresh[i] = first_of[m.id] == i && inserted.count(to_hex(m.id)) > 0;
-    if (!fresh[i])
+    if (!claims.fresh[i])
       continue;
     out[i].accepted = m.content.accepted;
     out[i].rejected = m.content.rejected;
     out[i].errors = m.content.rejections;
-    any_rows = any_rows || !m.content.rows.empty();
   }
+  return out;
+}
 
-  // -- the events: one COPY; a data error (rare: validation matches the columns) is isolated --
-  std::vector<std::pair<size_t, std::string>> refused; // row → reason
-  if (any_rows) {
-    try {
-      pqxx::subtransaction sub{tx, "copy_events"};
-      std::vector<std::string_view> texts;
-      for (size_t i = 0; i < batch.messages.size(); ++i)
-        if (fresh[i])
-          texts.push_back(batch.messages[i].content.rows);
-      copy_text(sub, event_table, event_copy_columns, texts);
-      sub.commit();
-    } catch (const pqxx::sql_error& e) {
-      if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
-        throw;
-      for (size_t i = 0; i < batch.messages.size(); ++i)
-        if (fresh[i])
-          collect_rows(batch.messages[i], i, rows);
-      copy_isolating(tx, rows, 0, rows.size(), refused);
-    }
+/// COPYs the fresh messages' events in one go. A data error (rare: validation matches the
+/// columns) is isolated to its rows, which become rejections of their messages, with the
+/// ledger corrected.
+void copy_events(pqxx::work& tx, const event_batch& batch, const ledger_claims& claims,
+                 std::vector<message_outcome>& out) {
+  std::vector<std::string_view> texts;
+  for (size_t i = 0; i < batch.messages.size(); ++i)
+    if (claims.fresh[i] && !batch.messages[i].content.rows.empty())
+      texts.push_back(batch.messages[i].content.rows);
+  if (texts.empty())
+    return;
+  std::vector<row_ref> rows;
+  std::vector<std::pair<size_t, std::string>> refused; // row -> reason
+  try {
+    pqxx::subtransaction sub{tx, "copy_events"};
+    copy_text(sub, event_table, event_copy_columns, texts);
+    sub.commit();
+    return;
+  } catch (const pqxx::sql_error& e) {
+    if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
+      throw;
+    for (size_t i = 0; i < batch.messages.size(); ++i)
+      if (claims.fresh[i])
+        collect_rows(batch.messages[i], i, rows);
+    copy_isolating(tx, rows, 0, rows.size(), refused);
   }
-
-  // -- refused rows become rejections of their messages -------------------------------------
   std::set<size_t> recount;
   for (auto& [row, reason] : refused) {
     auto& o = out[rows[row].message];
@@ -286,33 +304,41 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
                    "where message_id = decode($1, 'hex')",
                    to_hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
   }
+}
 
-  // -- dead letters --------------------------------------------------------------------------
+/// COPYs the fresh messages' rejections into the dead-letter table.
+void write_dead_letters(pqxx::work& tx, const event_batch& batch, const ledger_claims& claims,
+                        const std::vector<message_outcome>& out) {
   std::string letters;
   for (size_t i = 0; i < batch.messages.size(); ++i)
-    if (fresh[i])
+    if (claims.fresh[i])
       for (const auto& r : out[i].errors)
         append_dead_letter(letters, batch.messages[i], r);
   if (!letters.empty())
     copy_text(tx, dead_letter_table, dead_letter_columns, {letters});
+}
 
-  tx.commit();
-
-  // -- the answers ---------------------------------------------------------------------------
+/// After the commit: each message's status. A fresh one is answered by its counts; an id
+/// seen before is a duplicate (its first counts), or refused as reused when its payload's
+/// digest differs; after a commit of unknown outcome, an id this batch itself committed is
+/// answered as written.
+void settle_statuses(const event_batch& batch, const ledger_claims& claims, bool maybe_committed,
+                     std::vector<message_outcome>& out) {
   for (size_t i = 0; i < batch.messages.size(); ++i) {
     auto& o = out[i];
     const auto& m = batch.messages[i];
-    if (fresh[i]) {
+    if (claims.fresh[i]) {
       o.status = status_for(o.accepted, o.rejected);
       continue;
     }
-    auto found = earlier.find(to_hex(m.id));
+    auto found = claims.earlier.find(to_hex(m.id));
     // The same id earlier in this very batch, or committed before.
-    const auto& first_message = batch.messages[first_of[m.id]];
+    auto first_index = claims.first_of.at(m.id);
+    const auto& first_message = batch.messages[first_index];
     ledger_entry first =
-        found != earlier.end()
+        found != claims.earlier.end()
             ? found->second
-            : ledger_entry{out[first_of[m.id]].accepted, out[first_of[m.id]].rejected,
+            : ledger_entry{out[first_index].accepted, out[first_index].rejected,
                            first_message.digest, "a moment ago, in the same batch"};
     if (first.digest && m.digest && *first.digest != *m.digest) {
       o.status = reply_status::rejected;
@@ -327,9 +353,24 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
     }
     o.accepted = first.accepted;
     o.rejected = first.rejected;
-    o.status = maybe_committed && found != earlier.end() ? status_for(o.accepted, o.rejected)
-                                                         : reply_status::duplicate;
+    o.status = maybe_committed && found != claims.earlier.end() ? status_for(o.accepted, o.rejected)
+                                                                : reply_status::duplicate;
   }
+}
+
+} // namespace
+
+std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
+                                               const write_options& options, bool maybe_committed) {
+  pqxx::work tx{conn, "event_batch"};
+  tx.exec0("set local time zone " + tx.quote(options.timezone) + "; set local statement_timeout = "
+           + std::to_string(options.statement_timeout.count()));
+  auto claims = claim_ids(tx, batch); // the ledger first: it decides which messages are new
+  auto out = validated_outcomes(batch, claims);
+  copy_events(tx, batch, claims, out);
+  write_dead_letters(tx, batch, claims, out);
+  tx.commit();
+  settle_statuses(batch, claims, maybe_committed, out);
   return out;
 }
 

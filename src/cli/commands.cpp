@@ -6,6 +6,7 @@
 #include "cli/load.hpp"
 #include "cli/migrate.hpp"
 #include "cli/publish.hpp"
+#include "cli/publish_options.hpp"
 #include "cli/replay.hpp"
 #include "cli/report.hpp"
 #include "cli/run.hpp"

@@ -1,11 +1,11 @@
 #include "cli/run.hpp"
 
+#include "actors/error.hpp"
 #include "actors/etl_scheduler.hpp"
 #include "actors/event_stream.hpp"
 #include "actors/http_server.hpp"
 #include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
-#include "actors/error.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/version.hpp"

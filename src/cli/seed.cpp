@@ -8,7 +8,6 @@
 #include "db/connection.hpp"
 #include "db/report_reads.hpp"
 
-
 #include <filesystem>
 #include <iostream>
 

@@ -27,6 +27,8 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "core/publish_window.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -169,15 +171,6 @@ struct send_options {
 /// Runs of at most this many events have their payloads built before sending starts.
 constexpr uint64_t precompute_max_events = 4'000'000;
 
-/// One message's life.
-struct message_state {
-  clock_type::time_point first_sent{};
-  clock_type::time_point last_sent{};
-  bool sent = false;
-  bool answered = false;      // a final (non-retry) reply arrived
-  bool resend_queued = false; // waiting in the resend queue
-};
-
 double ms_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
@@ -190,10 +183,11 @@ double percentile(std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+/// Sends the messages through core/publish_window, the in-flight bookkeeping `scpipe publish`
+/// uses (resend under the same id after --timeout-ms, again 100 ms after a `retry`, never give
+/// up), paced by --rate, and times each message from its first send to its final reply.
 int send(const send_options& opt) {
   const uint64_t messages = (opt.events + opt.batch - 1) / opt.batch;
-  std::vector<message_state> state(messages);
-
   zmq::context_t ctx{1};
   zmq::socket_t sock{ctx, zmq::socket_type::dealer};
   sock.set(zmq::sockopt::linger, 0);
@@ -202,51 +196,40 @@ int send(const send_options& opt) {
   sock.connect(opt.endpoint);
 
   const std::string prefix = opt.id_prefix + "-";
-  auto body_of = [&](uint64_t seq) {
-    const uint64_t first = opt.first + seq * opt.batch;
-    const uint64_t count = std::min(opt.batch, opt.first + opt.events - first);
-    return payload_of(first, count);
+  auto events_of = [&](uint64_t seq) {
+    return std::min(opt.batch, opt.first + opt.events - (opt.first + seq * opt.batch));
+  };
+  auto message_of = [&](uint64_t seq) {
+    scpipe::outgoing_message m;
+    m.id = prefix + std::to_string(seq);
+    m.payload = payload_of(opt.first + seq * opt.batch, events_of(seq));
+    m.lines.resize(events_of(seq));
+    return m;
   };
   // Payloads are built before the clock starts (up to a few hundred MiB), so the generator's
   // own JSON writing does not compete with the service for the machine's cores.
-  std::vector<std::string> prebuilt;
+  std::vector<scpipe::outgoing_message> prebuilt;
   if (opt.events <= precompute_max_events)
     for (uint64_t seq = 0; seq < messages; ++seq)
-      prebuilt.push_back(body_of(seq));
-  auto send_message = [&](uint64_t seq) -> bool {
-    std::string id = prefix + std::to_string(seq);
-    std::string built;
-    const std::string& body = prebuilt.empty() ? (built = body_of(seq)) : prebuilt[seq];
-    if (!sock.send(zmq::buffer(id), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
-      return false; // at the high-water mark: try again when writable
-    sock.send(zmq::buffer(body), zmq::send_flags::none);
-    auto now = clock_type::now();
-    auto& s = state[seq];
-    if (!s.sent)
-      s.first_sent = now;
-    s.sent = true;
-    s.last_sent = now;
-    return true;
-  };
+      prebuilt.push_back(message_of(seq));
+
+  scpipe::window_settings settings;
+  settings.capacity = opt.window;
+  settings.reply_timeout = std::chrono::milliseconds{opt.timeout_ms};
+  settings.retry_initial = settings.retry_max = std::chrono::milliseconds{100};
+  settings.max_attempts = 0;
+  scpipe::publish_window window{settings};
 
   std::map<std::string, uint64_t> statuses;
-  uint64_t accepted = 0;
-  uint64_t rejected_events = 0;
   uint64_t events_answered = 0;
-  uint64_t resends = 0;
   uint64_t timeouts = 0;
   uint64_t stray = 0; // replies for unknown or already answered ids
+  std::vector<clock_type::time_point> first_sent(messages);
   std::vector<double> latency_ms;
   latency_ms.reserve(messages);
   double max_send_lag_ms = 0;
-
-  uint64_t next = 0;     // next new message
-  uint64_t inflight = 0; // sent, not yet finally answered
+  uint64_t next = 0; // next new message
   uint64_t answered = 0;
-  std::deque<std::pair<clock_type::time_point, uint64_t>> resend_queue; // due time, seq
-  std::deque<std::pair<clock_type::time_point, uint64_t>> sent_order;   // for reply timeouts
-  const auto retry_delay = std::chrono::milliseconds{100};
-  const auto timeout = std::chrono::milliseconds{opt.timeout_ms};
 
   std::FILE* latencies = nullptr;
   if (!opt.latencies_path.empty() && !(latencies = std::fopen(opt.latencies_path.c_str(), "w"))) {
@@ -273,70 +256,56 @@ int send(const send_options& opt) {
                                                + std::chrono::duration_cast<clock_type::duration>(
                                                    std::chrono::duration<double>(opt.drain_s))
                                          : clock_type::time_point::max();
+  auto seq_of = [&](std::string_view id) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    auto digits = id.substr(prefix.size());
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (!id.starts_with(prefix) || ec != std::errc{} || p != digits.data() + digits.size()
+        || v >= messages)
+      return std::nullopt;
+    return v;
+  };
 
-  while (answered < next || (next < messages && clock_type::now() < send_until)) {
+  while (window.size() > 0 || (next < messages && clock_type::now() < send_until)) {
     auto now = clock_type::now();
     if (now >= end_by)
       break;
-    if (answered < next && now - last_answer > stall) {
+    if (window.size() > 0 && now - last_answer > stall) {
       stalled = true;
       break;
     }
-    bool blocked = false; // the socket refused a send (high-water mark)
-
-    // Resends first: they are owed.
-    while (!resend_queue.empty() && resend_queue.front().first <= now && !blocked) {
-      auto seq = resend_queue.front().second;
-      if (state[seq].answered) {
-        resend_queue.pop_front();
-        continue;
-      }
-      if (!send_message(seq)) {
-        blocked = true;
-        break;
-      }
-      resend_queue.pop_front();
-      state[seq].resend_queued = false;
-      sent_order.emplace_back(state[seq].last_sent, seq);
-      ++resends;
-    }
     // New messages, within the window and the pace.
-    while (!blocked && next < messages && inflight < opt.window && now < send_until
-           && intended(next) <= now) {
-      if (!send_message(next)) {
+    while (next < messages && window.has_room() && now < send_until && intended(next) <= now) {
+      window.add(prebuilt.empty() ? message_of(next) : std::move(prebuilt[next]), now);
+      ++next;
+    }
+    // What is due: first sends, resends after a timeout or a `retry`, the longest due first.
+    bool blocked = false; // the socket refused a send (high-water mark)
+    while (auto order = window.next_send(now)) {
+      const auto& m = *order->message;
+      if (!sock.send(zmq::buffer(m.id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
         blocked = true;
         break;
       }
-      if (opt.rate > 0) // how far behind its schedule a paced send went out
-        max_send_lag_ms =
-            std::max(max_send_lag_ms, ms_between(intended(next), state[next].first_sent));
-      sent_order.emplace_back(state[next].last_sent, next);
-      ++next;
-      ++inflight;
-      now = clock_type::now();
-    }
-    // Replies that never came: resend the same id.
-    while (!sent_order.empty()) {
-      auto [at, seq] = sent_order.front();
-      auto& s = state[seq];
-      if (s.answered || s.resend_queued || s.last_sent != at) {
-        sent_order.pop_front(); // answered, or superseded by a later send
-        continue;
+      sock.send(zmq::buffer(m.payload), zmq::send_flags::none);
+      auto sent_at = clock_type::now();
+      if (order->reason == scpipe::send_reason::first) {
+        auto seq = *seq_of(m.id);
+        first_sent[seq] = sent_at;
+        if (opt.rate > 0) // how far behind its schedule a paced send went out
+          max_send_lag_ms = std::max(max_send_lag_ms, ms_between(intended(seq), sent_at));
+      } else if (order->reason == scpipe::send_reason::timeout) {
+        ++timeouts;
       }
-      if (now - at < timeout)
-        break;
-      sent_order.pop_front();
-      ++timeouts;
-      s.resend_queued = true;
-      resend_queue.emplace_back(now, seq);
+      window.sent(m.id, sent_at);
     }
 
     // Wait for a reply, the next paced send, the next resend, or room to send.
     auto wake = now + std::chrono::milliseconds{100};
-    if (next < messages && inflight < opt.window && now < send_until)
+    if (next < messages && window.has_room() && now < send_until)
       wake = std::min(wake, intended(next));
-    if (!resend_queue.empty())
-      wake = std::min(wake, resend_queue.front().first);
+    if (auto due = window.next_due())
+      wake = std::min(wake, *due);
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
     if (wait.count() < 0)
       wait = std::chrono::milliseconds{0};
@@ -351,54 +320,36 @@ int send(const send_options& opt) {
       if (!got)
         break;
       auto at = clock_type::now();
-      std::string_view id = frames.empty() ? std::string_view{} : frames[0].to_string_view();
-      std::optional<uint64_t> seq;
-      if (frames.size() == 2 && id.starts_with(prefix)) {
-        uint64_t v = 0;
-        auto digits = id.substr(prefix.size());
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-        if (ec == std::errc{} && p == digits.data() + digits.size() && v < messages)
-          seq = v;
-      }
-      if (!seq || !state[*seq].sent || state[*seq].answered) {
+      auto seq = frames.size() == 2 ? seq_of(frames[0].to_string_view()) : std::nullopt;
+      if (!seq) {
         ++stray;
         continue;
       }
-      std::string status = "unparsable";
-      uint64_t acc = 0;
-      uint64_t rej = 0;
-      try {
-        auto reply = boost::json::parse(frames[1].to_string_view()).as_object();
-        status = std::string{reply.at("status").as_string()};
-        if (auto* a = reply.if_contains("accepted"))
-          acc = a->to_number<uint64_t>();
-        if (auto* r = reply.if_contains("rejected"))
-          rej = r->to_number<uint64_t>();
-      } catch (const std::exception&) {
-      }
-      ++statuses[status];
-      auto& s = state[*seq];
-      if (status == "retry") {
-        if (!s.resend_queued) {
-          s.resend_queued = true;
-          resend_queue.emplace_back(at + retry_delay, *seq);
-        }
+      auto status = scpipe::reply_status::retry;
+      auto outcome = window.on_reply(frames[0].to_string_view(), frames[1].to_string_view(), at,
+                                     nullptr, &status);
+      if (outcome == scpipe::reply_outcome::unknown) {
+        ++stray;
         continue;
       }
-      s.answered = true;
-      --inflight;
+      ++statuses[outcome == scpipe::reply_outcome::bad_reply
+                     ? std::string{"unparsable"}
+                     : std::string{scpipe::to_string(status)}];
+      if (outcome != scpipe::reply_outcome::final && outcome != scpipe::reply_outcome::bad_reply)
+        continue;
       ++answered;
-      accepted += acc;
-      rejected_events += rej;
-      const uint64_t first = opt.first + *seq * opt.batch;
-      events_answered += std::min(opt.batch, opt.first + opt.events - first);
-      latency_ms.push_back(ms_between(s.first_sent, at));
+      events_answered += events_of(*seq);
+      latency_ms.push_back(ms_between(first_sent[*seq], at));
       if (latencies)
         std::fprintf(latencies, "%llu %.3f %.3f\n", static_cast<unsigned long long>(*seq),
-                     ms_between(start, s.first_sent), latency_ms.back());
+                     ms_between(start, first_sent[*seq]), latency_ms.back());
       last_answer = at;
     }
   }
+  const auto& summary = window.summary();
+  const uint64_t accepted = summary.accepted_events;
+  const uint64_t rejected_events = summary.rejected_events;
+  const uint64_t resends = summary.resends;
 
   const double seconds = std::chrono::duration<double>(last_answer - start).count();
   std::sort(latency_ms.begin(), latency_ms.end());

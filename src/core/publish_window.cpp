@@ -61,7 +61,7 @@ std::optional<publish_window::time_point> publish_window::next_due() const {
 }
 
 reply_outcome publish_window::on_reply(std::string_view id, std::string_view body, time_point now,
-                                       std::string* problem) {
+                                       std::string* problem, reply_status* status) {
   auto it = entries_.find(id);
   if (it == entries_.end())
     return reply_outcome::unknown;
@@ -75,6 +75,8 @@ reply_outcome publish_window::on_reply(std::string_view id, std::string_view bod
     return reply_outcome::bad_reply;
   }
   const auto& r = *parsed;
+  if (status)
+    *status = r.status;
   if (r.status == reply_status::retry) {
     // Doubling from retry_initial, capped at retry_max (the shift is bounded to not overflow).
     auto doublings = std::min<size_t>(e.retries++, 30);

@@ -96,9 +96,10 @@ public:
   /// When the next message falls due; nothing when the window is empty.
   std::optional<time_point> next_due() const;
 
-  /// Takes a reply's id and body (the frames of docs/protocol.md).
+  /// Takes a reply's id and body (the frames of docs/protocol.md). `status` receives the
+  /// reply's status when the id is in flight and the body is a reply.
   reply_outcome on_reply(std::string_view id, std::string_view body, time_point now,
-                         std::string* problem = nullptr);
+                         std::string* problem = nullptr, reply_status* status = nullptr);
 
   /// Counts `message` as sent and answered `rejected` for `reason` without it entering the
   /// window: a message that must not be sent (larger than the service takes).

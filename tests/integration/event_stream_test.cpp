@@ -339,10 +339,8 @@ TEST_F(event_stream, kill_9_mid_stream_then_restart_and_resend_loses_and_doubles
     st = p.publish(messages, 32, 2s, 120s);
   }};
   // Kill the service once some batches are committed, then start it again.
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (count("select count(*) from scpipe.event_ledger") < 20
-         && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(
+      eventually([&] { return count("select count(*) from scpipe.event_ledger") >= 20; }, 60s));
   s.svc->signal(SIGKILL);
   EXPECT_EQ(s.svc->wait(10s), 128 + SIGKILL);
   auto committed_at_kill = count("select count(*) from scpipe.event_ledger");
@@ -393,10 +391,8 @@ TEST_F(event_stream, sigterm_mid_stream_answers_every_message_read) {
   for (size_t i = 0; i < 200; ++i)
     p.send(messages[i].first, messages[i].second);
   // Stop while messages are in flight.
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (count("select count(*) from scpipe.event_ledger") < 5
-         && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(
+      eventually([&] { return count("select count(*) from scpipe.event_ledger") >= 5; }, 30s));
   s.svc->signal(SIGTERM);
   std::set<std::string> answered_ok, answered_retry;
   while (auto r = p.receive(3s)) {

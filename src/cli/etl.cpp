@@ -3,6 +3,7 @@
 #include "cli/interrupt.hpp"
 #include "core/log.hpp"
 #include "db/connection.hpp"
+#include "db/tables.hpp"
 #include "db/user_etl.hpp"
 
 #include <pqxx/except>
@@ -24,10 +25,8 @@ int etl_command(const invocation& inv) {
       std::cout << "current users without an e-mail (no CRM attributes): " << gaps.without_email
                 << ", without a signup time (no first week): " << gaps.without_signup << '\n';
     if (s.rejected > 0)
-      std::cout
-          << "rejected documents and their reasons: select * from scpipe.rejected_user_document "
-             "where run_id = "
-          << s.run_id << ";\n";
+      std::cout << "rejected documents and their reasons: select * from "
+                << db::tables::rejected_documents << " where run_id = " << s.run_id << ";\n";
     return exit_success;
   } catch (const pqxx::sql_error& e) {
     std::cerr << "scpipe etl: " << db::error_text(e) << "; nothing was changed\n";

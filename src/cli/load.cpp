@@ -8,6 +8,7 @@
 #include "core/text.hpp"
 #include "db/connection.hpp"
 #include "db/staging_copy.hpp"
+#include "db/tables.hpp"
 
 #include <pqxx/except>
 
@@ -140,7 +141,9 @@ row_parser crm_parser() {
         if (auto bad = st->mapper.header(record))
           return std::to_string(bad->line) + ": " + bad->message;
         for (const auto& ignored : st->mapper.ignored_columns())
-          log::warn("load-crm", "column ignored: staging.crm_customer has no place for it",
+          log::warn("load-crm",
+                    "column ignored: " + std::string{db::tables::crm_customers}
+                        + " has no place for it",
                     {{"column", ignored}});
         continue;
       }
@@ -160,7 +163,7 @@ row_parser crm_parser() {
 } // namespace
 
 int load_users_command(const invocation& inv) {
-  return load_files(inv, "load-users", "staging.sc_user_document", {"user_document"},
+  return load_files(inv, "load-users", std::string{db::tables::user_documents}, {"user_document"},
                     document_parser, "document", "documents");
 }
 
@@ -168,7 +171,8 @@ int load_crm_command(const invocation& inv) {
   std::vector<std::string> columns;
   for (const auto* c : crm_row_mapper::columns())
     columns.emplace_back(c);
-  return load_files(inv, "load-crm", "staging.crm_customer", columns, crm_parser, "row", "rows");
+  return load_files(inv, "load-crm", std::string{db::tables::crm_customers}, columns, crm_parser,
+                    "row", "rows");
 }
 
 } // namespace scpipe::cli

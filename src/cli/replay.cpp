@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 #include "db/connection.hpp"
 #include "db/replay.hpp"
+#include "db/tables.hpp"
 
 #include <pqxx/except>
 
@@ -28,8 +29,8 @@ int replay_rejected_command(const invocation& inv) {
     auto s = db::replay_rejected_events(conn.get(), options);
     if (s.unknown_message) {
       std::cerr << "scpipe replay-rejected: no dead letters of message id '"
-                << readable_bytes(*options.message_id)
-                << "' (scpipe.rejected_event.message_id); nothing was changed\n";
+                << readable_bytes(*options.message_id) << "' (" << db::tables::dead_letters
+                << ".message_id); nothing was changed\n";
       return exit_failure;
     }
     bool dry = options.dry_run;
@@ -43,8 +44,8 @@ int replay_rejected_command(const invocation& inv) {
     for (const auto& [id, text] : s.notes)
       std::cout << "  rejected_event_id " << id << ": " << text << '\n';
     if (s.still_refused + s.skipped > s.notes.size())
-      std::cout << "  ... " << s.still_refused + s.skipped - s.notes.size()
-                << " more (scpipe.rejected_event.replay_note)\n";
+      std::cout << "  ... " << s.still_refused + s.skipped - s.notes.size() << " more ("
+                << db::tables::dead_letters << ".replay_note)\n";
     return exit_success;
   } catch (const db::connect_error& e) {
     std::cerr << "scpipe replay-rejected: " << e.what() << '\n';

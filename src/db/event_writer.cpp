@@ -4,6 +4,7 @@
 #include "core/sqlstate.hpp"
 #include "core/utf8.hpp"
 #include "db/connection.hpp"
+#include "db/tables.hpp"
 
 #include <pqxx/except>
 #include <pqxx/result>
@@ -28,8 +29,6 @@ namespace scpipe::db {
 
 namespace {
 
-constexpr std::string_view event_table = "sc.sc_user_event";
-constexpr std::string_view dead_letter_table = "scpipe.rejected_event";
 constexpr std::string_view dead_letter_columns =
     "message_id, event_index, reason, raw_event, raw_bytes, received_at";
 
@@ -124,7 +123,7 @@ void copy_isolating(pqxx::dbtransaction& tx, const std::vector<row_ref>& rows, s
     return;
   try {
     pqxx::subtransaction sub{tx, "copy_rows"};
-    copy_text(sub, event_table, event_copy_columns, {join_lines(rows, begin, end)});
+    copy_text(sub, tables::events, event_copy_columns, {join_lines(rows, begin, end)});
     sub.commit();
   } catch (const pqxx::sql_error& e) {
     auto reason = refusal_reason(e);
@@ -278,7 +277,7 @@ void copy_events(pqxx::work& tx, const event_batch& batch, const ledger_claims& 
   std::vector<std::pair<size_t, std::string>> refused; // row -> reason
   try {
     pqxx::subtransaction sub{tx, "copy_events"};
-    copy_text(sub, event_table, event_copy_columns, texts);
+    copy_text(sub, tables::events, event_copy_columns, texts);
     sub.commit();
     return;
   } catch (const pqxx::sql_error& e) {
@@ -315,7 +314,7 @@ void write_dead_letters(pqxx::work& tx, const event_batch& batch, const ledger_c
       for (const auto& r : out[i].errors)
         append_dead_letter(letters, batch.messages[i], r);
   if (!letters.empty())
-    copy_text(tx, dead_letter_table, dead_letter_columns, {letters});
+    copy_text(tx, tables::dead_letters, dead_letter_columns, {letters});
 }
 
 /// After the commit: each message's status. A fresh one is answered by its counts; an id

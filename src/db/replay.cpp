@@ -3,6 +3,7 @@
 #include "core/event_payload.hpp"
 #include "core/hex.hpp"
 #include "db/event_writer.hpp"
+#include "db/tables.hpp"
 
 #include <pqxx/except>
 #include <pqxx/result>
@@ -82,7 +83,7 @@ replay_summary replay_rejected_events(pqxx::connection& conn, const replay_optio
     for (size_t i = begin; i < end; ++i)
       texts.push_back(candidates[i].content.rows);
     pqxx::subtransaction sub{into, "replay_rows"};
-    copy_text(sub, "sc.sc_user_event", event_copy_columns, texts);
+    copy_text(sub, tables::events, event_copy_columns, texts);
     sub.commit();
   };
   if (!candidates.empty()) {

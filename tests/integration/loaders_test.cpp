@@ -2,6 +2,7 @@
 
 #include "support/database.hpp"
 #include "support/process.hpp"
+#include "support/service.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/nontransaction>
@@ -241,9 +242,14 @@ TEST_F(loaders, etl_waiting_on_a_lock_says_who_holds_it_and_sigint_cancels_it_on
                 "server was cancelled"),
             std::string::npos)
       << etl.err();
-  // Nothing of the run goes on: no session of it is left, and the lock is free for the next.
-  EXPECT_EQ(one("select count(*) from pg_stat_activity where application_name = 'scpipe etl'"),
-            "0");
+  // Nothing of the run goes on: no session of it is left (its backend ends a moment after the
+  // client has gone), and the lock is free for the next.
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        return one("select count(*) from pg_stat_activity where application_name = 'scpipe etl'")
+               == "0";
+      },
+      std::chrono::seconds{5}));
   lock.abort();
   auto next = scpipe({"etl"});
   EXPECT_EQ(next.code, 0) << next.err;

@@ -21,7 +21,7 @@ namespace scpipe {
 
 namespace {
 
-// -- the key table: the one place that knows every key, its type, range and doc ---------
+// -- the key table: every key of config_keys.hpp, bound to its place in the config struct --
 
 /// A value as read from TOML or the environment, before validation.
 using raw_value = std::variant<int64_t, std::string, bool, double>;
@@ -86,78 +86,72 @@ struct key_spec {
   std::variant<integer_key, string_key, boolean_key> kind;
 };
 
+/// A key of the table: its row (config_keys.hpp) and where its value goes.
+key_spec spec(const keys::integer_key_row& row, std::function<int64_t&(config&)> field) {
+  return {row.section, row.name, row.doc, integer_key{row.min, row.max, std::move(field)}};
+}
+
+key_spec spec(const keys::boolean_key_row& row, std::function<bool&(config&)> field) {
+  return {row.section, row.name, row.doc, boolean_key{std::move(field)}};
+}
+
+key_spec spec(const keys::string_key_row& row, std::function<std::string&(config&)> field,
+              std::function<std::optional<std::string>(const std::string&)> check = {}) {
+  std::vector<std::string> choices;
+  std::istringstream words{std::string{row.choices}};
+  for (std::string word; words >> word;)
+    choices.push_back(word);
+  return {row.section, row.name, row.doc,
+          string_key{std::move(choices), std::move(field), std::move(check)}};
+}
+
 const std::vector<key_spec>& key_table() {
+  using c = config;
   static const std::vector<key_spec> table = {
-      {"database", "url", "libpq connection string or URI; empty: libpq's PG* variables apply",
-       string_key{{}, [](config& c) -> std::string& { return c.database.url; }}},
-      {"database", "connect_timeout_s", "seconds to wait for one connection attempt",
-       integer_key{1, 300, [](config& c) -> int64_t& { return c.database.connect_timeout_s; }}},
-      {"database", "pool_size", "connections of the event writer pool",
-       integer_key{1, 64, [](config& c) -> int64_t& { return c.database.pool_size; }}},
-      {"database", "write_deadline_ms",
-       "how long a batch may fail to commit before its messages are answered retry",
-       integer_key{100, 3600000,
-                   [](config& c) -> int64_t& { return c.database.write_deadline_ms; }}},
-      {"database", "create_roles",
-       "whether scpipe migrate creates the least-privilege roles scpipe_writer, scpipe_etl and "
-       "scpipe_analyst",
-       boolean_key{[](config& c) -> bool& { return c.database.create_roles; }}},
-      {"broker", "endpoint", "ZeroMQ endpoint the ROUTER socket binds",
-       string_key{{}, [](config& c) -> std::string& { return c.broker.endpoint; }, check_endpoint}},
-      {"broker", "max_message_bytes", "largest payload accepted",
-       integer_key{1024, 1 << 30,
-                   [](config& c) -> int64_t& { return c.broker.max_message_bytes; }}},
-      {"broker", "max_inflight_bytes", "payload bytes held (read, not yet answered)",
-       integer_key{1024, int64_t{1} << 36,
-                   [](config& c) -> int64_t& { return c.broker.max_inflight_bytes; }}},
-      {"broker", "max_inflight_messages", "messages held (read, not yet answered)",
-       integer_key{1, 1000000,
-                   [](config& c) -> int64_t& { return c.broker.max_inflight_messages; }}},
-      {"broker", "dedup_retention_days", "days a message id is remembered for duplicates",
-       integer_key{1, 3650, [](config& c) -> int64_t& { return c.broker.dedup_retention_days; }}},
-      {"broker", "drain_timeout_ms",
-       "on shutdown, how long read messages may take to commit before they are answered retry",
-       integer_key{0, 3600000, [](config& c) -> int64_t& { return c.broker.drain_timeout_ms; }}},
-      {"broker", "curve_secret_key_file",
-       "the service's CURVE secret certificate (scpipe keygen); empty: no CURVE",
-       string_key{{}, [](config& c) -> std::string& { return c.broker.curve_secret_key_file; }}},
-      {"broker", "curve_allowed_keys_file",
-       "public keys of the clients allowed to connect when CURVE is on, one per line",
-       string_key{{}, [](config& c) -> std::string& { return c.broker.curve_allowed_keys_file; }}},
-      {"batcher", "max_rows", "events per batch (whole messages)",
-       integer_key{1, 1000000, [](config& c) -> int64_t& { return c.batcher.max_rows; }}},
-      {"batcher", "max_bytes", "bytes of row data per batch",
-       integer_key{1024, 1 << 30, [](config& c) -> int64_t& { return c.batcher.max_bytes; }}},
-      {"batcher", "linger_ms", "how long a batch waits for more events",
-       integer_key{0, 60000, [](config& c) -> int64_t& { return c.batcher.linger_ms; }}},
-      {"http", "listen", "host:port serving /metrics, /healthz and /readyz; empty: none",
-       string_key{{}, [](config& c) -> std::string& { return c.http.listen; }, check_listen}},
-      {"etl", "interval_s", "seconds between the starts of two scheduled user-ETL runs",
-       integer_key{1, 86400, [](config& c) -> int64_t& { return c.etl.interval_s; }}},
-      {"etl", "timezone", "time zone of upstream times written without one",
-       string_key{{}, [](config& c) -> std::string& { return c.etl.timezone; }, check_time_zone}},
-      {"log", "level", "lowest level written",
-       string_key{{"debug", "info", "warn", "error"},
-                  [](config& c) -> std::string& { return c.log.level; }}},
-      {"log", "format",
-       "how standard error is written: json (one object per line), text, or auto (text on a "
-       "terminal, else json)",
-       string_key{{"auto", "json", "text"},
-                  [](config& c) -> std::string& { return c.log.format; }}},
-      {"supervisor", "restart_backoff_initial_ms",
-       "delay before the first restart of a failed actor",
-       integer_key{1, 600000,
-                   [](config& c) -> int64_t& { return c.supervisor.restart_backoff_initial_ms; }}},
-      {"supervisor", "restart_backoff_max_ms", "upper bound of the doubling restart delay",
-       integer_key{1, 3600000,
-                   [](config& c) -> int64_t& { return c.supervisor.restart_backoff_max_ms; }}},
-      {"supervisor", "max_restarts", "restarts tolerated within restart_window_s before giving up",
-       integer_key{0, 10000, [](config& c) -> int64_t& { return c.supervisor.max_restarts; }}},
-      {"supervisor", "restart_window_s", "window over which restarts are counted",
-       integer_key{1, 86400, [](config& c) -> int64_t& { return c.supervisor.restart_window_s; }}},
-      {"supervisor", "stop_timeout_s",
-       "time an actor gets to drain on shutdown before it is killed",
-       integer_key{1, 3600, [](config& c) -> int64_t& { return c.supervisor.stop_timeout_s; }}},
+      spec(keys::database_url, [](c& x) -> std::string& { return x.database.url; }),
+      spec(keys::database_connect_timeout_s,
+           [](c& x) -> int64_t& { return x.database.connect_timeout_s; }),
+      spec(keys::database_pool_size, [](c& x) -> int64_t& { return x.database.pool_size; }),
+      spec(keys::database_write_deadline_ms,
+           [](c& x) -> int64_t& { return x.database.write_deadline_ms; }),
+      spec(keys::database_create_roles, [](c& x) -> bool& { return x.database.create_roles; }),
+      spec(
+          keys::broker_endpoint, [](c& x) -> std::string& { return x.broker.endpoint; },
+          check_endpoint),
+      spec(keys::broker_max_message_bytes,
+           [](c& x) -> int64_t& { return x.broker.max_message_bytes; }),
+      spec(keys::broker_max_inflight_bytes,
+           [](c& x) -> int64_t& { return x.broker.max_inflight_bytes; }),
+      spec(keys::broker_max_inflight_messages,
+           [](c& x) -> int64_t& { return x.broker.max_inflight_messages; }),
+      spec(keys::broker_dedup_retention_days,
+           [](c& x) -> int64_t& { return x.broker.dedup_retention_days; }),
+      spec(keys::broker_drain_timeout_ms,
+           [](c& x) -> int64_t& { return x.broker.drain_timeout_ms; }),
+      spec(keys::broker_curve_secret_key_file,
+           [](c& x) -> std::string& { return x.broker.curve_secret_key_file; }),
+      spec(keys::broker_curve_allowed_keys_file,
+           [](c& x) -> std::string& { return x.broker.curve_allowed_keys_file; }),
+      spec(keys::batcher_max_rows, [](c& x) -> int64_t& { return x.batcher.max_rows; }),
+      spec(keys::batcher_max_bytes, [](c& x) -> int64_t& { return x.batcher.max_bytes; }),
+      spec(keys::batcher_linger_ms, [](c& x) -> int64_t& { return x.batcher.linger_ms; }),
+      spec(
+          keys::http_listen, [](c& x) -> std::string& { return x.http.listen; }, check_listen),
+      spec(keys::etl_interval_s, [](c& x) -> int64_t& { return x.etl.interval_s; }),
+      spec(
+          keys::etl_timezone, [](c& x) -> std::string& { return x.etl.timezone; }, check_time_zone),
+      spec(keys::log_level, [](c& x) -> std::string& { return x.log.level; }),
+      spec(keys::log_format, [](c& x) -> std::string& { return x.log.format; }),
+      spec(keys::supervisor_restart_backoff_initial_ms,
+           [](c& x) -> int64_t& { return x.supervisor.restart_backoff_initial_ms; }),
+      spec(keys::supervisor_restart_backoff_max_ms,
+           [](c& x) -> int64_t& { return x.supervisor.restart_backoff_max_ms; }),
+      spec(keys::supervisor_max_restarts,
+           [](c& x) -> int64_t& { return x.supervisor.max_restarts; }),
+      spec(keys::supervisor_restart_window_s,
+           [](c& x) -> int64_t& { return x.supervisor.restart_window_s; }),
+      spec(keys::supervisor_stop_timeout_s,
+           [](c& x) -> int64_t& { return x.supervisor.stop_timeout_s; }),
   };
   return table;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/config_keys.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -11,94 +13,63 @@
 
 namespace scpipe {
 
-// -- one typed struct per component; the defaults here are the only ones: settings structs
-// -- (writer_settings, batcher_settings, restart_policy::settings, ...) take theirs from here
+// -- one typed struct per section; each member's default, bounds and doc are its row in
+// -- config_keys.hpp. Settings structs (writer_settings, batcher_settings,
+// -- restart_policy::settings, ...) take their defaults from these.
 
 /// [database]: where the warehouse lives.
 struct database_config {
-  /// libpq connection string or URI; empty means libpq's PG* environment variables apply.
-  std::string url = "";
-  /// Seconds to wait for a connection before giving up on an attempt.
-  int64_t connect_timeout_s = 5;
-  /// Connections of the event writer pool (one detached db_writer actor each).
-  int64_t pool_size = 2;
-  /// How long a batch may fail to commit (database unreachable or refusing) before its
-  /// messages are answered `retry`.
-  int64_t write_deadline_ms = 10000;
-  /// Whether `scpipe migrate` creates the least-privilege group roles scpipe_writer, scpipe_etl
-  /// and scpipe_analyst and grants them exactly their part (sql/roles.sql); off: no roles.
-  bool create_roles = false;
+  std::string url{keys::database_url.fallback};
+  int64_t connect_timeout_s = keys::database_connect_timeout_s.fallback;
+  int64_t pool_size = keys::database_pool_size.fallback;
+  int64_t write_deadline_ms = keys::database_write_deadline_ms.fallback;
+  bool create_roles = keys::database_create_roles.fallback;
 };
 
 /// [broker]: the ZeroMQ socket producers send events to (docs/protocol.md).
 struct broker_config {
-  /// Where the ROUTER socket binds.
-  std::string endpoint = "tcp://127.0.0.1:5555";
-  /// Largest payload accepted; a larger one is answered `rejected`.
-  int64_t max_message_bytes = 16 << 20;
-  /// Payload bytes held in the process (read, not yet answered); at the bound the socket is not
-  /// read until replies free room.
-  int64_t max_inflight_bytes = 32 << 20;
-  /// Messages held in the process; the same bound by count.
-  int64_t max_inflight_messages = 4096;
-  /// Days a message id is remembered, so a resend within it is answered `duplicate`.
-  int64_t dedup_retention_days = 7;
-  /// On shutdown, how long messages already read may take to commit before they are
-  /// answered `retry`.
-  int64_t drain_timeout_ms = 15000;
-  /// CURVE on the socket: the service's secret certificate (written by `scpipe keygen`);
-  /// empty: no CURVE, plain TCP. Set together with curve_allowed_keys_file.
-  std::string curve_secret_key_file = "";
-  /// The public keys of the clients allowed to connect, one per line; any other client's
-  /// handshake is refused (no reply, nothing written).
-  std::string curve_allowed_keys_file = "";
+  std::string endpoint{keys::broker_endpoint.fallback};
+  int64_t max_message_bytes = keys::broker_max_message_bytes.fallback;
+  int64_t max_inflight_bytes = keys::broker_max_inflight_bytes.fallback;
+  int64_t max_inflight_messages = keys::broker_max_inflight_messages.fallback;
+  int64_t dedup_retention_days = keys::broker_dedup_retention_days.fallback;
+  int64_t drain_timeout_ms = keys::broker_drain_timeout_ms.fallback;
+  std::string curve_secret_key_file{keys::broker_curve_secret_key_file.fallback};
+  std::string curve_allowed_keys_file{keys::broker_curve_allowed_keys_file.fallback};
 };
 
 /// [http]: the metrics and health endpoint.
 struct http_config {
-  /// host:port serving /metrics, /healthz and /readyz; empty: no endpoint.
-  std::string listen = "127.0.0.1:9187";
+  std::string listen{keys::http_listen.fallback};
 };
 
-/// [batcher]: how validated events are grouped into database transactions.
+/// [batcher]: how validated events are grouped into database transactions (a batch is cut at
+/// max_rows events or max_bytes, whole messages only, or when it has lingered linger_ms).
 struct batcher_config {
-  /// A batch is cut at this many events (whole messages: a larger message is a batch alone).
-  int64_t max_rows = 10000;
-  /// ... or at this many bytes of row data.
-  int64_t max_bytes = 4 << 20;
-  /// ... or when its first message has waited this long and a writer is free.
-  int64_t linger_ms = 0;
+  int64_t max_rows = keys::batcher_max_rows.fallback;
+  int64_t max_bytes = keys::batcher_max_bytes.fallback;
+  int64_t linger_ms = keys::batcher_linger_ms.fallback;
 };
 
 /// [log]: what standard error carries, and how.
 struct log_config {
-  /// Lowest level written: debug, info, warn or error.
-  std::string level = "info";
-  /// json, text, or auto (text on a terminal, else JSON lines); command messages follow it.
-  std::string format = "auto";
+  std::string level{keys::log_level.fallback};
+  std::string format{keys::log_format.fallback};
 };
 
 /// [supervisor]: how failed actors are restarted and how the process stops.
 struct supervisor_config {
-  /// Delay before the first restart of a failed child.
-  int64_t restart_backoff_initial_ms = 100;
-  /// Upper bound of the doubling restart delay.
-  int64_t restart_backoff_max_ms = 30000;
-  /// Restarts tolerated within restart_window_s; one more and the process exits non-zero.
-  int64_t max_restarts = 5;
-  /// The window restart intensity is counted over; a child quiet this long starts again at
-  /// the initial backoff.
-  int64_t restart_window_s = 60;
-  /// Time a child gets to drain and stop on shutdown before it is killed.
-  int64_t stop_timeout_s = 30;
+  int64_t restart_backoff_initial_ms = keys::supervisor_restart_backoff_initial_ms.fallback;
+  int64_t restart_backoff_max_ms = keys::supervisor_restart_backoff_max_ms.fallback;
+  int64_t max_restarts = keys::supervisor_max_restarts.fallback;
+  int64_t restart_window_s = keys::supervisor_restart_window_s.fallback;
+  int64_t stop_timeout_s = keys::supervisor_stop_timeout_s.fallback;
 };
 
 /// [etl]: the user dimension's scheduled ETL.
 struct etl_config {
-  /// Seconds between the starts of two scheduled ETL runs (runs never overlap).
-  int64_t interval_s = 60;
-  /// Time zone of upstream times written without one (IANA name, as PostgreSQL knows it).
-  std::string timezone = "UTC";
+  int64_t interval_s = keys::etl_interval_s.fallback;
+  std::string timezone{keys::etl_timezone.fallback};
 };
 
 /// The whole configuration, validated before anything is spawned.

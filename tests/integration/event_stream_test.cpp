@@ -367,8 +367,10 @@ TEST_F(event_stream, writers_recover_from_terminated_connections_without_a_resta
   int terminated = 0;
   while (!done) {
     terminated += std::stoi(
+        // Only this test's writers: other tests run against the same server at the same time.
         db.scalar("select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity "
-                  "where application_name like 'scpipe db_writer%') t"));
+                  "where application_name like 'scpipe db_writer%' "
+                  "and datname = current_database()) t"));
     std::this_thread::sleep_for(150ms);
   }
   publisher.join();

@@ -316,7 +316,8 @@ TEST(faults, writer_killed_holding_a_batch_is_restarted_and_the_batch_committed_
   ASSERT_TRUE(eventually(
       [&] {
         blocked = db.scalar("select application_name from pg_stat_activity where wait_event_type "
-                            "= 'Lock' and application_name like 'scpipe db_writer %'");
+                            "= 'Lock' and application_name like 'scpipe db_writer %' "
+                            "and datname = current_database()");
         return blocked != "NULL";
       },
       20s));
@@ -329,7 +330,7 @@ TEST(faults, writer_killed_holding_a_batch_is_restarted_and_the_batch_committed_
   // the handler return (to a backoff) and the kill take the writer, batch in hand.
   caf::anon_send_exit(spawned->first(name), caf::exit_reason::kill);
   db.scalar("select pg_cancel_backend(pid) from pg_stat_activity where application_name = '"
-            + blocked + "'");
+            + blocked + "' and datname = current_database()");
   EXPECT_TRUE(eventually([&] { return spawned->starts(name) == 2; }, 10s))
       << "the supervisor did not restart " << name;
   lock.reset(); // rolls back: the lock goes

@@ -246,7 +246,8 @@ TEST_F(loaders, etl_waiting_on_a_lock_says_who_holds_it_and_sigint_cancels_it_on
   // client has gone), and the lock is free for the next.
   EXPECT_TRUE(test::eventually(
       [&] {
-        return one("select count(*) from pg_stat_activity where application_name = 'scpipe etl'")
+        return one("select count(*) from pg_stat_activity where application_name = 'scpipe etl' "
+                   "and datname = current_database()")
                == "0";
       },
       std::chrono::seconds{5}));

@@ -23,7 +23,6 @@
 // Event i is a pure function of i: user ids 1..100000, four event types, three platforms,
 // times in 2019 (UTC, "Z"), 2 % first events.
 
-#include <boost/json.hpp>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -36,8 +35,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>

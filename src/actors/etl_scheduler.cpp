@@ -25,7 +25,6 @@ void load_known_users(etl_scheduler_state& st) {
   try {
     auto ids = std::make_shared<const user_id_set>(db::current_user_ids(st.conn->get()));
     st.known->replace(ids);
-    st.known_loaded = true;
     log::debug(component, "current user ids loaded", {{"users", ids->size()}});
   } catch (const pqxx::failure& e) {
     log::warn(component,
@@ -53,7 +52,7 @@ void run_once(self_pointer self) {
                {"unchanged", s.unchanged},
                {"rejected", s.rejected},
                {"duration_ms", static_cast<int64_t>(s.duration_ms)}});
-    if (st.known && (!st.known_loaded || s.inserted > 0))
+    if (st.known && (!st.known->current() || s.inserted > 0))
       load_known_users(st);
   } catch (const db::connect_error& e) {
     log::warn(component, "database unreachable; retrying at the next tick", {{"error", e.what()}});

@@ -24,7 +24,6 @@ struct etl_scheduler_state {
   std::shared_ptr<db::query_interrupt> interrupt;
   /// The dimension's user ids, loaded after the first run and after each that inserted users.
   std::shared_ptr<known_users> known;
-  bool known_loaded = false;
 };
 
 /// Runs the user ETL (db::run_user_etl, the same code as `scpipe etl`) now and then every

@@ -88,8 +88,6 @@ int usage_error(const std::string& message) {
   return exit_usage;
 }
 
-} // namespace
-
 /// publish's help: its numeric flags' bounds and defaults come from their one definition.
 const std::string& publish_details() {
   static const std::string text =
@@ -142,6 +140,8 @@ const std::string& publish_details() {
         "no event was rejected; 1 otherwise (rejections, failures, a bad file, an interrupt).\n";
   return text;
 }
+
+} // namespace
 
 const std::vector<command>& commands() {
   static const std::vector<command> all = {
@@ -287,10 +287,11 @@ int main(int argc, char** argv) {
   log::scrub_stream(std::cout);
   log::scrub_stream(std::cerr, true);
   bool terminal = isatty(STDERR_FILENO) == 1;
-  // Until the configuration is read (it may fail), the environment's choice or auto.
-  const char* env_format = std::getenv("SCPIPE_LOG_FORMAT");
+  // Until the configuration is read (it may fail), the environment's choice or the default.
+  const auto& format_key = keys::log_format;
+  const char* env_format = std::getenv(env_var(format_key.section, format_key.name).c_str());
   log::set_format(log::parse_format(env_format ? env_format : "", terminal)
-                      .value_or(*log::parse_format("auto", terminal)));
+                      .value_or(*log::parse_format(format_key.fallback, terminal)));
   std::optional<std::string> config_path;
   std::vector<std::string> positional;
   std::vector<std::string> flags;

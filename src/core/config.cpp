@@ -161,11 +161,7 @@ std::string full_name(const key_spec& spec) {
 }
 
 std::string env_name(const key_spec& spec) {
-  std::string out = "SCPIPE_";
-  for (auto part : {spec.section, std::string_view{"_"}, spec.key})
-    for (char ch : part)
-      out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
+  return env_var(spec.section, spec.key);
 }
 
 const key_spec* find_key(std::string_view section, std::string_view key) {
@@ -286,6 +282,14 @@ std::string type_of(const key_spec& spec) {
 }
 
 } // namespace
+
+std::string env_var(std::string_view section, std::string_view key) {
+  std::string out = "SCPIPE_";
+  for (auto part : {section, std::string_view{"_"}, key})
+    for (char ch : part)
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
 
 std::variant<config, config_errors> parse_config(std::string_view toml_text,
                                                  std::string_view source, const env_map& env) {

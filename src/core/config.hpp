@@ -101,6 +101,9 @@ std::variant<config, config_errors> parse_config(std::string_view toml_text,
 std::variant<config, config_errors> load_config(const std::string& path, bool required,
                                                 const env_map& env);
 
+/// The environment variable that overrides a key: SCPIPE_<SECTION>_<KEY>.
+std::string env_var(std::string_view section, std::string_view key);
+
 /// The process environment as an env_map.
 env_map process_environment();
 

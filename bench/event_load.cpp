@@ -14,6 +14,8 @@
 //       resends the same id. With --duration-s, no new message is sent after D s and
 //       the run ends at most S s (default 10) later, whatever is still unanswered. With no
 //       answer at all for --stall-s seconds (default 300) it gives up and exits 1.
+//       --producers P sends from P sockets at once (one thread each; default 1), message k
+//       from producer k mod P, each with W in flight and 1/P of --rate.
 //       --latencies FILE writes one line per answered message: its sequence number, when it
 //       was first sent (ms since the start) and its ack latency (ms), to look at the tail.
 //       Prints one JSON line: events_per_s (events answered / seconds from the first send to
@@ -35,10 +37,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <latch>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -163,6 +168,7 @@ struct send_options {
   double drain_s = 10;
   int64_t timeout_ms = 30000;
   double stall_s = 300; // give up when no message is answered for this long
+  uint64_t producers = 1;
 };
 
 /// Runs of at most this many events have their payloads built before sending starts.
@@ -180,11 +186,35 @@ double percentile(std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-/// Sends the messages through core/publish_window, the in-flight bookkeeping `scpipe publish`
-/// uses (resend under the same id after --timeout-ms, again 100 ms after a `retry`, never give
-/// up), paced by --rate, and times each message from its first send to its final reply.
-int send(const send_options& opt) {
-  const uint64_t messages = (opt.events + opt.batch - 1) / opt.batch;
+/// What one producer saw.
+struct producer_result {
+  uint64_t events = 0;   // events of the messages sent
+  uint64_t messages = 0; // messages sent
+  uint64_t answered = 0;
+  uint64_t events_answered = 0;
+  uint64_t accepted = 0;
+  uint64_t rejected_events = 0;
+  uint64_t resends = 0;
+  uint64_t timeouts = 0;
+  uint64_t stray = 0; // replies for unknown or already answered ids
+  std::map<std::string, uint64_t> statuses;
+  std::vector<double> latency_ms;
+  double max_send_lag_ms = 0;
+  clock_type::time_point start;
+  clock_type::time_point last_answer;
+  bool stalled = false;
+};
+
+/// Producer `k` of `producers`: one DEALER socket sending messages k, k + producers, k + 2 *
+/// producers, ... through core/publish_window, the in-flight bookkeeping `scpipe publish` uses
+/// (resend under the same id after --timeout-ms, again 100 ms after a `retry`, never give up),
+/// paced by its share of --rate, and timing each message from its first send to its final reply.
+/// Starts sending when `ready` opens, so every producer's clock starts together.
+producer_result run_producer(const send_options& opt, uint64_t k, std::latch& ready,
+                             std::FILE* latencies, std::mutex& latencies_mutex) {
+  const uint64_t all_messages = (opt.events + opt.batch - 1) / opt.batch;
+  const uint64_t messages = all_messages / opt.producers + (k < all_messages % opt.producers);
+  const double rate = opt.rate / static_cast<double>(opt.producers);
   zmq::context_t ctx{1};
   zmq::socket_t sock{ctx, zmq::socket_type::dealer};
   sock.set(zmq::sockopt::linger, 0);
@@ -193,10 +223,12 @@ int send(const send_options& opt) {
   sock.connect(opt.endpoint);
 
   const std::string prefix = opt.id_prefix + "-";
+  auto seq_of_local = [&](uint64_t j) { return k + j * opt.producers; };
   auto events_of = [&](uint64_t seq) {
     return std::min(opt.batch, opt.first + opt.events - (opt.first + seq * opt.batch));
   };
-  auto message_of = [&](uint64_t seq) {
+  auto message_of = [&](uint64_t j) {
+    const auto seq = seq_of_local(j);
     scpipe::outgoing_message m;
     m.id = prefix + std::to_string(seq);
     m.payload = payload_of(opt.first + seq * opt.batch, events_of(seq));
@@ -207,8 +239,8 @@ int send(const send_options& opt) {
   // own JSON writing does not compete with the service for the machine's cores.
   std::vector<scpipe::outgoing_message> prebuilt;
   if (opt.events <= precompute_max_events)
-    for (uint64_t seq = 0; seq < messages; ++seq)
-      prebuilt.push_back(message_of(seq));
+    for (uint64_t j = 0; j < messages; ++j)
+      prebuilt.push_back(message_of(j));
 
   scpipe::window_settings settings;
   settings.capacity = opt.window;
@@ -217,31 +249,20 @@ int send(const send_options& opt) {
   settings.max_attempts = 0;
   scpipe::publish_window window{settings};
 
-  std::map<std::string, uint64_t> statuses;
-  uint64_t events_answered = 0;
-  uint64_t timeouts = 0;
-  uint64_t stray = 0; // replies for unknown or already answered ids
+  producer_result r;
   std::vector<clock_type::time_point> first_sent(messages);
-  std::vector<double> latency_ms;
-  latency_ms.reserve(messages);
-  double max_send_lag_ms = 0;
-  uint64_t next = 0; // next new message
-  uint64_t answered = 0;
+  r.latency_ms.reserve(messages);
+  uint64_t next = 0; // next new message (local number)
 
-  std::FILE* latencies = nullptr;
-  if (!opt.latencies_path.empty() && !(latencies = std::fopen(opt.latencies_path.c_str(), "w"))) {
-    std::perror(opt.latencies_path.c_str());
-    return 1;
-  }
+  ready.arrive_and_wait();
   const auto start = clock_type::now();
-  auto last_answer = start;
+  r.start = r.last_answer = start;
   const auto stall =
       std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.stall_s));
-  bool stalled = false;
-  auto intended = [&](uint64_t seq) {
-    if (opt.rate <= 0)
+  auto intended = [&](uint64_t j) {
+    if (rate <= 0)
       return start;
-    auto offset = std::chrono::duration<double>(static_cast<double>(seq * opt.batch) / opt.rate);
+    auto offset = std::chrono::duration<double>(static_cast<double>(j * opt.batch) / rate);
     return start + std::chrono::duration_cast<clock_type::duration>(offset);
   };
   const auto send_until = opt.duration_s > 0
@@ -253,22 +274,23 @@ int send(const send_options& opt) {
                                                + std::chrono::duration_cast<clock_type::duration>(
                                                    std::chrono::duration<double>(opt.drain_s))
                                          : clock_type::time_point::max();
-  auto seq_of = [&](std::string_view id) -> std::optional<uint64_t> {
+  // The local number of a reply's id, when it is one of this producer's messages.
+  auto local_of = [&](std::string_view id) -> std::optional<uint64_t> {
     uint64_t v = 0;
     auto digits = id.substr(prefix.size());
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
     if (!id.starts_with(prefix) || ec != std::errc{} || p != digits.data() + digits.size()
-        || v >= messages)
+        || v % opt.producers != k || v / opt.producers >= messages)
       return std::nullopt;
-    return v;
+    return v / opt.producers;
   };
 
   while (window.size() > 0 || (next < messages && clock_type::now() < send_until)) {
     auto now = clock_type::now();
     if (now >= end_by)
       break;
-    if (window.size() > 0 && now - last_answer > stall) {
-      stalled = true;
+    if (window.size() > 0 && now - r.last_answer > stall) {
+      r.stalled = true;
       break;
     }
     // New messages, within the window and the pace.
@@ -287,12 +309,12 @@ int send(const send_options& opt) {
       sock.send(zmq::buffer(m.payload), zmq::send_flags::none);
       auto sent_at = clock_type::now();
       if (order->reason == scpipe::send_reason::first) {
-        auto seq = *seq_of(m.id);
-        first_sent[seq] = sent_at;
-        if (opt.rate > 0) // how far behind its schedule a paced send went out
-          max_send_lag_ms = std::max(max_send_lag_ms, ms_between(intended(seq), sent_at));
+        auto j = *local_of(m.id);
+        first_sent[j] = sent_at;
+        if (rate > 0) // how far behind its schedule a paced send went out
+          r.max_send_lag_ms = std::max(r.max_send_lag_ms, ms_between(intended(j), sent_at));
       } else if (order->reason == scpipe::send_reason::timeout) {
-        ++timeouts;
+        ++r.timeouts;
       }
       window.sent(m.id, sent_at);
     }
@@ -317,64 +339,112 @@ int send(const send_options& opt) {
       if (!got)
         break;
       auto at = clock_type::now();
-      auto seq = frames.size() == 2 ? seq_of(frames[0].to_string_view()) : std::nullopt;
-      if (!seq) {
-        ++stray;
+      auto j = frames.size() == 2 ? local_of(frames[0].to_string_view()) : std::nullopt;
+      if (!j) {
+        ++r.stray;
         continue;
       }
       auto status = scpipe::reply_status::retry;
       auto outcome = window.on_reply(frames[0].to_string_view(), frames[1].to_string_view(), at,
                                      nullptr, &status);
       if (outcome == scpipe::reply_outcome::unknown) {
-        ++stray;
+        ++r.stray;
         continue;
       }
-      ++statuses[outcome == scpipe::reply_outcome::bad_reply
-                     ? std::string{"unparsable"}
-                     : std::string{scpipe::to_string(status)}];
+      ++r.statuses[outcome == scpipe::reply_outcome::bad_reply
+                       ? std::string{"unparsable"}
+                       : std::string{scpipe::to_string(status)}];
       if (outcome != scpipe::reply_outcome::final && outcome != scpipe::reply_outcome::bad_reply)
         continue;
-      ++answered;
-      events_answered += events_of(*seq);
-      latency_ms.push_back(ms_between(first_sent[*seq], at));
-      if (latencies)
-        std::fprintf(latencies, "%llu %.3f %.3f\n", static_cast<unsigned long long>(*seq),
-                     ms_between(start, first_sent[*seq]), latency_ms.back());
-      last_answer = at;
+      ++r.answered;
+      r.events_answered += events_of(seq_of_local(*j));
+      r.latency_ms.push_back(ms_between(first_sent[*j], at));
+      if (latencies) {
+        std::lock_guard guard{latencies_mutex};
+        std::fprintf(latencies, "%llu %.3f %.3f\n",
+                     static_cast<unsigned long long>(seq_of_local(*j)),
+                     ms_between(start, first_sent[*j]), r.latency_ms.back());
+      }
+      r.last_answer = at;
     }
   }
   const auto& summary = window.summary();
-  const uint64_t accepted = summary.accepted_events;
-  const uint64_t rejected_events = summary.rejected_events;
-  const uint64_t resends = summary.resends;
+  r.accepted = summary.accepted_events;
+  r.rejected_events = summary.rejected_events;
+  r.resends = summary.resends;
+  r.messages = next;
+  for (uint64_t j = 0; j < next; ++j)
+    r.events += events_of(seq_of_local(j));
+  return r;
+}
 
-  const double seconds = std::chrono::duration<double>(last_answer - start).count();
-  std::sort(latency_ms.begin(), latency_ms.end());
+/// Runs --producers producers at once and prints what they saw together.
+int send(const send_options& opt) {
+  std::FILE* latencies = nullptr;
+  if (!opt.latencies_path.empty() && !(latencies = std::fopen(opt.latencies_path.c_str(), "w"))) {
+    std::perror(opt.latencies_path.c_str());
+    return 1;
+  }
+  std::mutex latencies_mutex;
+  std::latch ready{static_cast<std::ptrdiff_t>(opt.producers)};
+  std::vector<producer_result> results(opt.producers);
+  {
+    std::vector<std::jthread> threads;
+    for (uint64_t k = 0; k < opt.producers; ++k)
+      threads.emplace_back(
+          [&, k] { results[k] = run_producer(opt, k, ready, latencies, latencies_mutex); });
+  }
   if (latencies)
     std::fclose(latencies);
+
+  producer_result all;
+  all.start = results.front().start;
+  all.last_answer = results.front().last_answer;
+  for (auto& r : results) {
+    all.events += r.events;
+    all.messages += r.messages;
+    all.answered += r.answered;
+    all.events_answered += r.events_answered;
+    all.accepted += r.accepted;
+    all.rejected_events += r.rejected_events;
+    all.resends += r.resends;
+    all.timeouts += r.timeouts;
+    all.stray += r.stray;
+    for (const auto& [status, n] : r.statuses)
+      all.statuses[status] += n;
+    all.latency_ms.insert(all.latency_ms.end(), r.latency_ms.begin(), r.latency_ms.end());
+    all.max_send_lag_ms = std::max(all.max_send_lag_ms, r.max_send_lag_ms);
+    all.start = std::min(all.start, r.start);
+    all.last_answer = std::max(all.last_answer, r.last_answer);
+    all.stalled = all.stalled || r.stalled;
+  }
+  const double seconds = std::chrono::duration<double>(all.last_answer - all.start).count();
+  std::sort(all.latency_ms.begin(), all.latency_ms.end());
   std::string statuses_json;
-  for (const auto& [k, v] : statuses)
+  for (const auto& [k, v] : all.statuses)
     statuses_json += (statuses_json.empty() ? "\"" : ",\"") + k + "\":" + std::to_string(v);
   // Hand-written so the figures stay plain decimals a shell script can read.
-  std::printf("{\"events\":%llu,\"messages\":%llu,\"answered\":%llu,\"unanswered\":%llu,"
-              "\"seconds\":%.3f,\"events_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,"
-              "\"max_ms\":%.2f,\"max_send_lag_ms\":%.2f,\"statuses\":{%s},\"accepted\":%llu,"
-              "\"rejected_events\":%llu,\"resends\":%llu,\"timeouts\":%llu,"
-              "\"stray_replies\":%llu,\"stalled\":%s}\n",
-              static_cast<unsigned long long>(std::min(opt.events, next * opt.batch)),
-              static_cast<unsigned long long>(next), static_cast<unsigned long long>(answered),
-              static_cast<unsigned long long>(next - answered), seconds,
-              seconds > 0 ? static_cast<double>(events_answered) / seconds : 0.0,
-              percentile(latency_ms, 50), percentile(latency_ms, 99),
-              latency_ms.empty() ? 0.0 : latency_ms.back(), max_send_lag_ms, statuses_json.c_str(),
-              static_cast<unsigned long long>(accepted),
-              static_cast<unsigned long long>(rejected_events),
-              static_cast<unsigned long long>(resends), static_cast<unsigned long long>(timeouts),
-              static_cast<unsigned long long>(stray), stalled ? "true" : "false");
+  std::printf(
+      "{\"events\":%llu,\"messages\":%llu,\"answered\":%llu,\"unanswered\":%llu,"
+      "\"producers\":%llu,\"seconds\":%.3f,\"events_per_s\":%.0f,\"p50_ms\":%.2f,"
+      "\"p99_ms\":%.2f,\"max_ms\":%.2f,\"max_send_lag_ms\":%.2f,\"statuses\":{%s},"
+      "\"accepted\":%llu,\"rejected_events\":%llu,\"resends\":%llu,\"timeouts\":%llu,"
+      "\"stray_replies\":%llu,\"stalled\":%s}\n",
+      static_cast<unsigned long long>(all.events), static_cast<unsigned long long>(all.messages),
+      static_cast<unsigned long long>(all.answered),
+      static_cast<unsigned long long>(all.messages - all.answered),
+      static_cast<unsigned long long>(opt.producers), seconds,
+      seconds > 0 ? static_cast<double>(all.events_answered) / seconds : 0.0,
+      percentile(all.latency_ms, 50), percentile(all.latency_ms, 99),
+      all.latency_ms.empty() ? 0.0 : all.latency_ms.back(), all.max_send_lag_ms,
+      statuses_json.c_str(), static_cast<unsigned long long>(all.accepted),
+      static_cast<unsigned long long>(all.rejected_events),
+      static_cast<unsigned long long>(all.resends), static_cast<unsigned long long>(all.timeouts),
+      static_cast<unsigned long long>(all.stray), all.stalled ? "true" : "false");
   std::fflush(stdout);
-  if (stalled)
+  if (all.stalled)
     std::fprintf(stderr, "no message answered for %g s; giving up\n", opt.stall_s);
-  return stalled ? 1 : 0;
+  return all.stalled ? 1 : 0;
 }
 
 // -- command line ----------------------------------------------------------------------------
@@ -384,7 +454,8 @@ int send(const send_options& opt) {
                "usage: %s gen-csv N FILE\n"
                "       %s send --endpoint E --events N --batch B --window W [--rate EVENTS_PER_S]\n"
                "            [--id-prefix P] [--first K] [--duration-s D] [--drain-s S]"
-               " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n",
+               " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n"
+               "            [--producers P]\n",
                argv0, argv0);
   std::exit(2);
 }
@@ -446,13 +517,16 @@ int main(int argc, char** argv) {
       opt.latencies_path = value;
     else if (key == "--stall-s")
       opt.stall_s = to_double(argv[0], value);
+    else if (key == "--producers")
+      opt.producers = to_count(argv[0], value);
     else if (key == "--timeout-ms")
       opt.timeout_ms = static_cast<int64_t>(to_count(argv[0], value));
     else
       usage(argv[0]);
   }
   if (opt.endpoint.empty() || opt.events == 0 || opt.batch == 0 || opt.window == 0
-      || opt.id_prefix.empty() || opt.id_prefix.size() > 200)
+      || opt.producers == 0 || opt.producers > 1024 || opt.id_prefix.empty()
+      || opt.id_prefix.size() > 200)
     usage(argv[0]);
   return send(opt);
 }

@@ -38,23 +38,30 @@ using db_writer_actor = caf::typed_actor<
     caf::replies_to<shared_batch>::with<reply_batch>,
     /// Deletes ledger rows older than broker.dedup_retention_days.
     caf::reacts_to<prune_atom>,
+    /// While idle: one trivial query (connecting first if need be), so /readyz follows the
+    /// database without traffic.
+    caf::reacts_to<probe_atom>,
     /// Internal: the backoff before retrying the held batch is over (without a batch: connect
     /// now; sent once at start).
     caf::reacts_to<retry_atom>>;
 
 /// The EVENT BATCHER actor interface.
 using event_batcher_actor = caf::typed_actor<
-    /// A request read from the socket: decoded, validated and added to the open batch.
-    caf::reacts_to<raw_message>,
+    /// Requests read from the socket in one poll round: each decoded, validated and added to
+    /// the open batch.
+    caf::reacts_to<raw_messages>,
     /// A (re)started writer joins the pool.
     caf::reacts_to<writer_up_atom, db_writer_actor>,
     /// Internal: the open batch may have lingered long enough; hand it to a free writer.
     caf::reacts_to<linger_atom>,
     /// Internal: time to have a writer prune the ledger.
-    caf::reacts_to<prune_atom>>;
+    caf::reacts_to<prune_atom>,
+    /// Internal: time to have an idle writer check the database, unless a batch was written
+    /// within the last interval (that write was the check).
+    caf::reacts_to<probe_atom>>;
 
 /// The BROKER LISTENER actor interface. Runs detached; a poll thread it owns reads the
-/// ROUTER socket, and replies reach that thread through an inproc socket.
+/// ROUTER socket, and replies reach that thread through a queue it is woken for.
 using broker_listener_actor = caf::typed_actor<
     /// Sends replies to the producers of committed (or given-up) messages.
     caf::reacts_to<reply_batch>,

@@ -5,6 +5,7 @@
 #include "core/curve_keys.hpp"
 #include "core/event_reply.hpp"
 #include "core/health.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -13,11 +14,15 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
+#include <deque>
+#include <iterator>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace scpipe {
 
@@ -32,6 +37,10 @@ constexpr int max_reads_per_round = 256;
 constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
 /// A refused client is logged at most this often per address (its peer retries every 100 ms).
 constexpr auto denial_log_interval = std::chrono::seconds{60};
+/// Replies to producers that are gone are logged at most this often.
+constexpr auto undeliverable_log_interval = std::chrono::seconds{60};
+/// How soon a reply parked behind a full pipe is tried again.
+constexpr auto parked_retry_interval = std::chrono::milliseconds{2};
 
 using clock = std::chrono::steady_clock;
 
@@ -64,7 +73,8 @@ public:
     // (restarted while writers held its messages) can never match a message of this one.
     static std::atomic<uint64_t> instances{0};
     next_seq_ = ++instances << 40;
-    router_.set(zmq::sockopt::linger, 1000); // let the last replies go out on close
+    router_.set(zmq::sockopt::linger, 1000);        // let the last replies go out on close
+    router_.set(zmq::sockopt::router_mandatory, 1); // see try_send
     // While the bound stops reading, ZeroMQ queues at most this many messages per producer
     // (the high-water mark counts messages, not bytes): small, so memory stays bounded.
     router_.set(zmq::sockopt::rcvhwm, router_receive_hwm);
@@ -91,13 +101,20 @@ public:
       thread_.join();
   }
 
-  /// From the actor's thread: hands replies to the poll thread.
+  /// From the actor's thread: hands replies to the poll thread, waking it once per batch of
+  /// replies (not per reply) when it has none waiting.
   void send_replies(reply_batch& batch) {
-    for (auto& r : batch.replies) {
-      std::array<zmq::const_buffer, 2> frames{zmq::buffer(&r.seq, sizeof r.seq),
-                                              zmq::buffer(r.body)};
-      zmq::send_multipart(push_, frames);
+    bool wake = false;
+    {
+      std::lock_guard guard{replies_mutex_};
+      wake = replies_.empty();
+      if (wake)
+        replies_ = std::move(batch.replies);
+      else
+        std::move(batch.replies.begin(), batch.replies.end(), std::back_inserter(replies_));
     }
+    if (wake)
+      push_.send(zmq::const_buffer{}, zmq::send_flags::none);
   }
 
   /// From the actor's thread: stop reading, answer what was read, then report drained.
@@ -118,18 +135,99 @@ private:
     uint64_t epoch = 0;
   };
 
-  void reply(const zmq::message_t& route, std::string_view id, const std::string& body) {
+  /// A reply its producer's pipe had no room for: sent again on a later round.
+  struct parked {
+    zmq::message_t route;
+    std::string id;
+    std::string body;
+  };
+
+  enum class sent { yes, pipe_full, peer_gone };
+
+  sent try_send(const zmq::message_t& route, std::string_view id, const std::string& body) {
     std::array<zmq::const_buffer, 3> frames{zmq::buffer(route.data(), route.size()),
                                             zmq::buffer(id.data(), id.size()), zmq::buffer(body)};
-    // Non-blocking: a producer that is gone or not reading loses its reply (it resends).
-    zmq::send_multipart(router_, frames, zmq::send_flags::dontwait);
+    try {
+      // ZMQ_ROUTER_MANDATORY: a full pipe is EAGAIN (nothing sent), a peer that is gone is
+      // EHOSTUNREACH, instead of both being dropped in silence.
+      if (!zmq::send_multipart(router_, frames, zmq::send_flags::dontwait))
+        return sent::pipe_full;
+      return sent::yes;
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EHOSTUNREACH)
+        throw;
+      return sent::peer_gone;
+    }
+  }
+
+  void undeliverable(std::string_view id) {
+    stream_metrics::get().replies_undeliverable.inc();
+    ++undeliverable_since_log_;
+    auto now = clock::now();
+    if (undeliverable_logged_ == clock::time_point{}
+        || now - undeliverable_logged_ >= undeliverable_log_interval) {
+      log::warn(component, "reply not delivered: its producer has disconnected",
+                {{"message_id", readable_bytes(id)}, {"replies", undeliverable_since_log_}});
+      undeliverable_logged_ = now;
+      undeliverable_since_log_ = 0;
+    }
+  }
+
+  /// Sends a reply now, or parks it while its producer's pipe is full: a reply is never
+  /// dropped while its producer is connected. Parked replies count against the in-flight
+  /// bound, so a producer that stops reading replies holds back reading, not memory.
+  void reply(zmq::message_t route, std::string_view id, const std::string& body) {
+    if (parked_routes_.contains(route.to_string())) {
+      park(std::move(route), id, body); // behind its earlier replies
+      return;
+    }
+    switch (try_send(route, id, body)) {
+    case sent::yes:
+      return;
+    case sent::pipe_full:
+      park(std::move(route), id, body);
+      return;
+    case sent::peer_gone:
+      undeliverable(id);
+      return;
+    }
+  }
+
+  void park(zmq::message_t route, std::string_view id, const std::string& body) {
+    ++parked_routes_[route.to_string()];
+    parked_bytes_ += body.size();
+    parked_.push_back({std::move(route), std::string{id}, body});
+  }
+
+  /// Tries the parked replies again, oldest first; a producer whose pipe is still full keeps
+  /// the rest of its replies parked, in order.
+  void send_parked() {
+    if (parked_.empty())
+      return;
+    std::unordered_set<std::string> still_full;
+    std::deque<parked> keep;
+    for (auto& p : parked_) {
+      auto route = p.route.to_string();
+      auto result = still_full.contains(route) ? sent::pipe_full : try_send(p.route, p.id, p.body);
+      if (result == sent::pipe_full) {
+        still_full.insert(route);
+        keep.push_back(std::move(p));
+        continue;
+      }
+      if (result == sent::peer_gone)
+        undeliverable(p.id);
+      parked_bytes_ -= p.body.size();
+      if (--parked_routes_[route] == 0)
+        parked_routes_.erase(route);
+    }
+    parked_ = std::move(keep);
   }
 
   void answer(uint64_t seq, const std::string& body) {
     auto it = outstanding_.find(seq);
     if (it == outstanding_.end())
       return; // already answered `retry` (batcher restarted, or drain timed out)
-    reply(it->second.route, it->second.id, body);
+    reply(std::move(it->second.route), it->second.id, body);
     inflight_bytes_ -= it->second.bytes;
     outstanding_.erase(it);
   }
@@ -150,7 +248,7 @@ private:
     auto body = render_reply(reply_status::retry, 0, 0, {{-1, why, {}}});
     for (auto it = outstanding_.begin(); it != outstanding_.end();) {
       if (it->second.epoch < below_epoch) {
-        reply(it->second.route, it->second.id, body);
+        reply(std::move(it->second.route), it->second.id, body);
         stream_metrics::get().replies(reply_status::retry).inc();
         inflight_bytes_ -= it->second.bytes;
         it = outstanding_.erase(it);
@@ -160,14 +258,18 @@ private:
     }
   }
 
-  void reject_now(const zmq::message_t& route, std::string_view id, std::string why) {
+  void reject_now(zmq::message_t& route, std::string_view id, std::string why) {
     log::warn(component, "request refused", {{"error", why}});
     stream_metrics::get().requests_refused.inc();
     stream_metrics::get().replies(reply_status::rejected).inc();
-    reply(route, id, render_reply(reply_status::rejected, 0, 0, {{-1, std::move(why), {}}}));
+    reply(std::move(route), id,
+          render_reply(reply_status::rejected, 0, 0, {{-1, std::move(why), {}}}));
   }
 
-  void read_request(std::vector<zmq::message_t>& frames) {
+  /// Checks one request; a well-formed one is added to `round`, to reach `batcher` with the
+  /// rest of this poll round's.
+  void read_request(std::vector<zmq::message_t>& frames, const event_batcher_actor& batcher,
+                    uint64_t epoch, raw_messages& round) {
     // frames[0] is the ROUTER's routing id; the request is the rest.
     stream_metrics::get().requests.inc();
     auto& route = frames[0];
@@ -190,13 +292,12 @@ private:
     m.seq = ++next_seq_;
     m.id = id;
     m.size = frames[2].size();
-    m.received_at_us = now_us();
+    m.received_at_us = round_started_us_;
     m.too_large = m.size > static_cast<uint64_t>(cfg_.max_message_bytes);
     if (!m.too_large)
       m.payload = frames[2].to_string();
-    auto [batcher, epoch] = links_->batcher();
     if (!batcher) {
-      reply(route, id,
+      reply(std::move(route), id,
             render_reply(reply_status::retry, 0, 0, {{-1, "the service is starting", {}}}));
       stream_metrics::get().replies(reply_status::retry).inc();
       return;
@@ -204,7 +305,7 @@ private:
     auto held = m.too_large ? 0 : m.size;
     outstanding_.emplace(m.seq, pending{std::move(route), std::move(id), held, epoch});
     inflight_bytes_ += held;
-    caf::anon_send(batcher, std::move(m));
+    round.messages.push_back(std::move(m));
   }
 
   /// Answers one ZAP request (RFC 27): 200 when the client's CURVE key is in the allow-list,
@@ -244,8 +345,22 @@ private:
   }
 
   bool has_room() const {
-    return outstanding_.size() < static_cast<size_t>(cfg_.max_inflight_messages)
-           && inflight_bytes_ < static_cast<uint64_t>(cfg_.max_inflight_bytes);
+    return outstanding_.size() + parked_.size() < static_cast<size_t>(cfg_.max_inflight_messages)
+           && inflight_bytes_ + parked_bytes_ < static_cast<uint64_t>(cfg_.max_inflight_bytes);
+  }
+
+  /// Takes the replies the actor handed over and answers them.
+  void take_replies() {
+    zmq::message_t wake;
+    while (pull_.recv(wake, zmq::recv_flags::dontwait)) {
+    }
+    std::vector<message_reply> replies;
+    {
+      std::lock_guard guard{replies_mutex_};
+      replies.swap(replies_);
+    }
+    for (const auto& r : replies)
+      answer(r.seq, r.body);
   }
 
   void run() {
@@ -264,34 +379,36 @@ private:
           {router_.handle(), 0, static_cast<short>(read ? ZMQ_POLLIN : 0), 0},
           {pull_.handle(), 0, ZMQ_POLLIN, 0},
           {zap_.handle(), 0, static_cast<short>(curve_ ? ZMQ_POLLIN : 0), 0}};
-      zmq::poll(items, 3, std::chrono::milliseconds{50});
+      zmq::poll(items, 3,
+                parked_.empty()
+                    ? std::chrono::milliseconds{50}
+                    : std::chrono::duration_cast<std::chrono::milliseconds>(parked_retry_interval));
       if (items[2].revents & ZMQ_POLLIN)
         authenticate();
       // Replies first: they free room.
-      while (true) {
-        frames.clear();
-        if (!zmq::recv_multipart(pull_, std::back_inserter(frames), zmq::recv_flags::dontwait))
-          break;
-        uint64_t seq = 0;
-        std::memcpy(&seq, frames[0].data(), sizeof seq);
-        answer(seq, frames[1].to_string());
-      }
+      send_parked();
+      take_replies();
       // A restarted batcher never answers what its predecessor held: producers resend.
-      if (auto current = links_->batcher().second; current != epoch) {
+      auto [batcher, current] = links_->batcher();
+      if (current != epoch) {
         answer_all_retry("the service restarted a component holding this message; resend (if "
                          "it did commit, the resend is answered duplicate)",
                          current);
         epoch = current;
       }
+      raw_messages round;
+      round_started_us_ = now_us();
       for (int i = 0; read && i < max_reads_per_round && has_room(); ++i) {
         frames.clear();
         if (!zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait))
           break;
-        read_request(frames);
+        read_request(frames, batcher, current, round);
       }
+      if (!round.messages.empty())
+        caf::anon_send(batcher, std::move(round));
       update_gauges();
       if (draining) {
-        if (outstanding_.empty())
+        if (outstanding_.empty() && parked_.empty())
           break;
         if (clock::now() >= *drain_deadline) {
           log::warn(component, "drain timeout; answering retry to messages not yet committed",
@@ -299,6 +416,7 @@ private:
           answer_all_retry("the service is stopping before this message was committed; resend "
                            "(if it did commit meanwhile, the resend is answered duplicate)",
                            UINT64_MAX);
+          send_parked();
           break;
         }
       }
@@ -317,11 +435,20 @@ private:
   zmq::socket_t pull_{ctx_, zmq::socket_type::pull};
   zmq::socket_t push_{ctx_, zmq::socket_type::push};
   zmq::socket_t zap_{ctx_, zmq::socket_type::rep};
+  std::mutex replies_mutex_;
+  std::vector<message_reply> replies_; ///< handed over by the actor, not yet taken
   std::atomic<bool> stop_{false};
   std::atomic<bool> draining_{false};
   // -- owned by the poll thread --
   std::unordered_map<uint64_t, pending> outstanding_;
   uint64_t inflight_bytes_ = 0;
+  std::deque<parked> parked_;
+  uint64_t parked_bytes_ = 0;
+  /// How many parked replies each route has (a route with any sends behind them).
+  std::unordered_map<std::string, size_t> parked_routes_;
+  int64_t round_started_us_ = 0;
+  clock::time_point undeliverable_logged_{};
+  uint64_t undeliverable_since_log_ = 0;
   uint64_t next_seq_ = 0;
   bool paused_ = false;
   std::unordered_map<std::string, clock::time_point> denials_logged_;

@@ -251,6 +251,21 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
         if (!st.schema_mismatch.empty())
           self->delayed_send(self, std::chrono::seconds{2}, retry_atom::value);
       },
+      [=](probe_atom) {
+        auto& st = self->state;
+        if (st.held)
+          return; // its attempts say how the database is
+        try {
+          ensure_connection(st);
+          db::ping(st.conn->get());
+          service_health::global().database_reachable();
+        } catch (const std::exception& e) {
+          st.conn.reset();
+          auto error = db::one_line(e.what());
+          service_health::global().database_unreachable(error);
+          log::debug(component, "database check failed", {{"writer", st.index}, {"error", error}});
+        }
+      },
       [=](prune_atom) {
         auto& st = self->state;
         if (st.held)

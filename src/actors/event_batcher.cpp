@@ -86,6 +86,7 @@ void dispatch(self_pointer self) {
             [=](reply_batch& replies) {
               if (auto* s = find_slot(self, addr))
                 s->batch.reset();
+              self->state.last_write = clock::now();
               forward(self, std::move(replies));
               dispatch(self);
             },
@@ -126,22 +127,26 @@ event_batcher_actor::behavior_type event_batcher(self_pointer self, batcher_sett
     writer_lost(self, msg.source, self->system().render(msg.reason));
   });
   self->delayed_send(self, settings.prune_interval, prune_atom::value);
+  self->delayed_send(self, settings.probe_interval, probe_atom::value);
   return {
-      [=](raw_message& m) {
-        batch_message bm;
-        bm.seq = m.seq;
-        bm.id = std::move(m.id);
-        bm.received_at_us = m.received_at_us;
-        if (m.too_large) {
-          bm.content =
-              reject_payload("payload is " + std::to_string(m.size)
-                             + " bytes, more than broker.max_message_bytes ("
-                             + std::to_string(self->state.settings.max_message_bytes) + ")");
-        } else {
-          bm.digest = payload_digest(m.payload);
-          bm.content = decode_payload(m.payload);
+      [=](raw_messages& round) {
+        auto& st = self->state;
+        const auto now = clock::now();
+        for (auto& m : round.messages) {
+          batch_message bm;
+          bm.seq = m.seq;
+          bm.id = std::move(m.id);
+          bm.received_at_us = m.received_at_us;
+          if (m.too_large) {
+            bm.content = reject_payload("payload is " + std::to_string(m.size)
+                                        + " bytes, more than broker.max_message_bytes ("
+                                        + std::to_string(st.settings.max_message_bytes) + ")");
+          } else {
+            bm.digest = payload_digest(m.payload);
+            bm.content = decode_payload(m.payload);
+          }
+          st.builder.add(std::move(bm), now);
         }
-        self->state.builder.add(std::move(bm), clock::now());
         dispatch(self);
       },
       [=](writer_up_atom, db_writer_actor& w) {
@@ -157,6 +162,16 @@ event_batcher_actor::behavior_type event_batcher(self_pointer self, batcher_sett
         if (!ws.empty())
           self->send(ws.front().handle, prune_atom::value);
         self->delayed_send(self, self->state.settings.prune_interval, prune_atom::value);
+      },
+      [=](probe_atom) {
+        auto& st = self->state;
+        self->delayed_send(self, st.settings.probe_interval, probe_atom::value);
+        if (clock::now() - st.last_write < st.settings.probe_interval)
+          return;
+        auto free = std::find_if(st.writers.begin(), st.writers.end(),
+                                 [](const auto& s) { return !s.batch; });
+        if (free != st.writers.end())
+          self->send(free->handle, probe_atom::value);
       },
   };
 }

@@ -23,6 +23,9 @@ struct batcher_settings {
   uint64_t max_message_bytes = static_cast<uint64_t>(broker_config{}.max_message_bytes);
   /// How often a writer is asked to prune the ledger.
   std::chrono::milliseconds prune_interval{std::chrono::minutes{10}};
+  /// How often, while no batch is written, an idle writer checks that the database answers:
+  /// /readyz follows the database within about this long, at one trivial query per interval.
+  std::chrono::milliseconds probe_interval{std::chrono::seconds{1}};
 };
 
 batcher_settings batcher_settings_of(const config& cfg);
@@ -44,13 +47,15 @@ struct event_batcher_state {
   std::vector<writer_slot> writers;
   /// Whether a linger reminder is pending.
   bool linger_scheduled = false;
+  /// When a writer last finished a batch (a write is as good a check as a probe).
+  std::chrono::steady_clock::time_point last_write{};
 };
 
 /// Turns payloads into validated rows (core/event_payload), groups whole messages into batches
 /// (core/event_batch), hands each to a free writer and forwards the writers' replies to the
 /// listener. A batch whose writer dies is handed to another.
 ///
-///   raw_message ─decode─▶ builder ─take()─▶ free writer ─reply_batch─▶ listener
+///  raw_messages ─decode─▶ builder ─take()─▶ free writer ─reply_batch─▶ listener
 ///                             ▲                   │ writer died
 ///                             └──── put_back ─────┘
 event_batcher_actor::behavior_type

@@ -42,6 +42,9 @@ using linger_atom = caf::atom_constant<caf::atom("linger")>;
 /// Time to delete message ids older than broker.dedup_retention_days from the ledger.
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
 
+/// Time to check that the database still answers while no batch is being written (/readyz).
+using probe_atom = caf::atom_constant<caf::atom("probe")>;
+
 /// A writer's own reminder that the backoff before retrying its batch is over.
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
@@ -80,6 +83,12 @@ struct raw_message {
   int64_t received_at_us = 0;
 };
 
+/// The requests the listener read in one poll round, handed over together: one actor message
+/// (one wake-up of the batcher) per round, not per request.
+struct raw_messages {
+  std::vector<raw_message> messages;
+};
+
 /// The answer to one request, ready to send: the listener adds the route and the id.
 struct message_reply {
   uint64_t seq = 0;
@@ -103,6 +112,10 @@ struct shared_batch {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, raw_message& x) {
   return f(caf::meta::type_name("raw_message"), x.seq, x.id, x.payload, x.size, x.too_large,
            x.received_at_us);
+}
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, raw_messages& x) {
+  return f(caf::meta::type_name("raw_messages"), x.messages);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, message_reply& x) {

@@ -21,6 +21,9 @@ const stream_metrics& stream_metrics::get() {
                       "Times reading stopped because the in-flight bound was reached."),
         r.get_counter("scpipe_broker_auth_denied_total",
                       "CURVE handshakes refused: the client's key is not in the allow-list."),
+        r.get_counter("scpipe_broker_replies_undeliverable_total",
+                      "Replies not delivered because their producer had disconnected (a reply "
+                      "is never dropped while its producer is connected)."),
         r.get_gauge("scpipe_batcher_pending_messages",
                     "Validated messages waiting in the batcher for a free writer."),
         r.get_counter("scpipe_batcher_batches_reassigned_total",

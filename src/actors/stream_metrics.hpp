@@ -9,13 +9,14 @@ namespace scpipe {
 /// named in this one place. Registered on first use; a restarted actor keeps counting.
 struct stream_metrics {
   // -- broker_listener --
-  metrics::counter& requests;            ///< requests read from the socket
-  metrics::counter& requests_refused;    ///< refused at the socket (frames, id)
-  metrics::gauge& inflight_messages;     ///< read, not yet answered
-  metrics::gauge& inflight_bytes;        ///< their payload bytes
-  metrics::gauge& reading_paused;        ///< 1 while the in-flight bound stops reading
-  metrics::counter& backpressure_pauses; ///< times reading stopped at the bound
-  metrics::counter& auth_denied;         ///< CURVE handshakes refused by the allow-list
+  metrics::counter& requests;              ///< requests read from the socket
+  metrics::counter& requests_refused;      ///< refused at the socket (frames, id)
+  metrics::gauge& inflight_messages;       ///< read, not yet answered
+  metrics::gauge& inflight_bytes;          ///< their payload bytes
+  metrics::gauge& reading_paused;          ///< 1 while the in-flight bound stops reading
+  metrics::counter& backpressure_pauses;   ///< times reading stopped at the bound
+  metrics::counter& auth_denied;           ///< CURVE handshakes refused by the allow-list
+  metrics::counter& replies_undeliverable; ///< replies whose producer had disconnected
   // -- event_batcher --
   metrics::gauge& batcher_messages;     ///< messages waiting for a writer
   metrics::counter& batches_reassigned; ///< batches handed to another writer after a failure

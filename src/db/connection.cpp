@@ -9,6 +9,11 @@
 
 namespace scpipe::db {
 
+void ping(pqxx::connection& conn) {
+  pqxx::nontransaction tx{conn};
+  tx.exec("select 1");
+}
+
 std::string one_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
     text.pop_back();

@@ -35,6 +35,9 @@ std::string migration_hint(const std::string& sqlstate);
 /// The migrator itself leaves the advice out (`with_migrate_hint` false).
 std::string error_text(const pqxx::sql_error& e, bool with_migrate_hint = true);
 
+/// One trivial query (`select 1`): throws when the database does not answer.
+void ping(pqxx::connection& conn);
+
 /// A database connection whose server notices go to the JSON log instead of raw stderr.
 class connection {
 public:

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -328,6 +329,57 @@ TEST_F(event_stream, hundred_thousand_events_are_committed_exactly_once) {
   auto again = p.publish(messages, 16, 30s, 120s);
   EXPECT_EQ(again.duplicate, 100u);
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 100000);
+}
+
+TEST_F(event_stream, one_producer_with_4096_messages_in_flight_gets_every_reply_once) {
+  // 4096 replies at once are more than ZeroMQ's pipes to one producer hold (1000 each way by
+  // default): the service must keep the rest until there is room, not drop them.
+  running_service s{db};
+  producer p{s.endpoint};
+  constexpr size_t n = 20000;
+  auto messages = numbered_messages(n, 1, "wide");
+  std::map<std::string, int> replies;
+  auto st = p.publish(messages, 4096, 25s, 90s, [&](const producer::reply& r) { ++replies[r.id]; });
+  EXPECT_EQ(st.unanswered, 0u);
+  EXPECT_EQ(st.resends, 0u) << "a reply went missing: its message timed out and was resent";
+  EXPECT_EQ(st.ok, n);
+  EXPECT_EQ(replies.size(), n);
+  for (const auto& [id, k] : replies)
+    ASSERT_EQ(k, 1) << id;
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), static_cast<int64_t>(n));
+  EXPECT_EQ(s.metric("scpipe_broker_replies_undeliverable_total"), 0);
+}
+
+TEST_F(event_stream, sixty_four_producers_of_one_event_messages_each_get_one_ok_per_message) {
+  running_service s{db};
+  constexpr int producers = 64, per_producer = 500;
+  std::vector<producer::publish_stats> stats(producers);
+  {
+    std::vector<std::jthread> threads;
+    for (int k = 0; k < producers; ++k)
+      threads.emplace_back([&, k] {
+        producer p{s.endpoint};
+        // Distinct user ids per producer: a doubled or lost event shows in the distinct count.
+        std::vector<std::pair<std::string, std::string>> messages;
+        for (int i = 0; i < per_producer; ++i)
+          messages.emplace_back("p" + std::to_string(k) + "-" + std::to_string(i),
+                                events_payload(1, 1 + k * per_producer + i));
+        stats[k] = p.publish(messages, 256, 25s, 120s);
+      });
+  }
+  size_t ok = 0, resends = 0, unanswered = 0;
+  for (const auto& st : stats) {
+    ok += st.ok;
+    resends += st.resends;
+    unanswered += st.unanswered;
+  }
+  constexpr int64_t n = producers * per_producer;
+  EXPECT_EQ(unanswered, 0u);
+  EXPECT_EQ(resends, 0u);
+  EXPECT_EQ(static_cast<int64_t>(ok), n);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), n);
+  EXPECT_EQ(count("select count(distinct user_id) from sc.sc_user_event"), n);
+  EXPECT_EQ(count("select count(*) from scpipe.event_ledger"), n);
 }
 
 TEST_F(event_stream, kill_9_mid_stream_then_restart_and_resend_loses_and_doubles_nothing) {

@@ -38,6 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +62,19 @@ int64_t count_on(const std::string& conninfo, const std::string& sql) {
   return tx.exec1(sql)[0].as<int64_t>();
 }
 
+/// Creates database `scpipe` on `server` and runs `scpipe migrate` on it; its conninfo.
+std::string migrated_database_on(const private_server& server) {
+  {
+    pqxx::connection admin{server.conninfo("postgres")};
+    pqxx::nontransaction{admin}.exec0("create database scpipe");
+  }
+  auto url = server.conninfo("scpipe");
+  auto migrated = run({SCPIPE_BINARY, "migrate"}, {{"SCPIPE_DATABASE_URL", url}});
+  if (migrated.code != 0)
+    throw std::runtime_error{"scpipe migrate failed: " + migrated.out + migrated.err};
+  return url;
+}
+
 /// Figures every test reports, on stdout and as test properties.
 void report(const std::map<std::string, int64_t>& figures) {
   std::cout << "[ figures  ]";
@@ -81,13 +95,7 @@ TEST(faults, postgres_restarted_mid_stream_loses_and_doubles_nothing_and_intake_
                     "here: "
                  << *why;
   private_server server;
-  {
-    pqxx::connection admin{server.conninfo("postgres")};
-    pqxx::nontransaction{admin}.exec0("create database scpipe");
-  }
-  const auto url = server.conninfo("scpipe");
-  auto migrated = run({SCPIPE_BINARY, "migrate"}, {{"SCPIPE_DATABASE_URL", url}});
-  ASSERT_EQ(migrated.code, 0) << migrated.out << migrated.err;
+  const auto url = migrated_database_on(server);
   running_service s{{{"SCPIPE_DATABASE_URL", url}}};
   auto committed = [&] { return count_on(url, "select count(*) from scpipe.event_ledger"); };
 
@@ -175,6 +183,42 @@ TEST(faults, postgres_restarted_mid_stream_loses_and_doubles_nothing_and_intake_
   EXPECT_EQ(s.svc->err().find("restarting"), std::string::npos) << tail(s.svc->err());
   s.svc->signal(SIGTERM);
   EXPECT_EQ(s.svc->wait(30s), 0) << tail(s.svc->err());
+}
+
+// -- readiness while idle ---------------------------------------------------------------------
+
+TEST(faults, readyz_follows_a_stopped_and_restarted_database_without_traffic) {
+  if (auto why = private_server::unavailable())
+    GTEST_SKIP() << "this test stops a PostgreSQL server of its own, and cannot start one here: "
+                 << *why;
+  private_server server;
+  const auto url = migrated_database_on(server);
+  running_service s{{{"SCPIPE_DATABASE_URL", url}}};
+  // Idle all along: no producer connects, so only the service's own check can notice.
+  auto ready = [&](int status) { return [&, status] { return s.readiness().status == status; }; };
+  ASSERT_TRUE(ready(200)());
+  std::this_thread::sleep_for(2s); // idle longer than a check interval, still ready
+  ASSERT_TRUE(ready(200)());
+
+  server.stop();
+  auto stopped = clock_type::now();
+  ASSERT_TRUE(eventually(ready(503), 5s)) << "still ready 5 s after the database stopped";
+  auto down_after = clock_type::now() - stopped;
+  EXPECT_NE(s.readiness().body.find("database unreachable"), std::string::npos)
+      << s.readiness().body;
+  std::this_thread::sleep_for(2s); // and it stays so while the database is down
+  EXPECT_EQ(s.readiness().status, 503);
+
+  server.start();
+  auto started = clock_type::now();
+  ASSERT_TRUE(eventually(ready(200), 5s))
+      << "not ready 5 s after the database came back: " << s.readiness().body;
+  auto up_after = clock_type::now() - started;
+  auto ms = [](clock_type::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  report({{"not_ready_after_stop_ms", ms(down_after)}, {"ready_after_start_ms", ms(up_after)}});
+  EXPECT_EQ(s.svc->wait(0ms), std::nullopt) << "exited: " << tail(s.svc->err());
 }
 
 // -- disk full --------------------------------------------------------------------------------
@@ -411,9 +455,10 @@ TEST(faults, producer_gone_with_requests_in_flight_then_resending_loses_and_doub
   EXPECT_EQ(std::stoll(db.scalar("select count(*) from scpipe.event_ledger")), n);
   EXPECT_EQ(events, n * per) << "no event doubled";
   EXPECT_EQ(distinct, n * per) << "no event lost";
-  // The replies to the gone producer were dropped: nothing held, nothing logged as an error,
-  // still running, and it stops cleanly.
+  // The replies to the gone producer were dropped, and counted: nothing held, nothing logged
+  // as an error, still running, and it stops cleanly.
   EXPECT_TRUE(eventually([&] { return s.metric("scpipe_broker_inflight_messages") == 0; }, 5s));
+  EXPECT_EQ(s.metric("scpipe_broker_replies_undeliverable_total"), n);
   auto errors = s.errors();
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_EQ(s.svc->wait(0ms), std::nullopt) << tail(s.svc->err());

@@ -53,6 +53,7 @@ db_writer_actor::behavior_type stand_in_writer(db_writer_actor::pointer self,
         return out;
       },
       [](prune_atom) {},
+      [](probe_atom) {},
       [](retry_atom) {},
   };
 }
@@ -69,17 +70,19 @@ db_writer_actor::behavior_type crashing_writer(db_writer_actor::pointer self,
         return promise;
       },
       [](prune_atom) {},
+      [](probe_atom) {},
       [](retry_atom) {},
   };
 }
 
-raw_message message(uint64_t seq) {
+/// One poll round's read: a single request.
+raw_messages message(uint64_t seq) {
   raw_message m;
   m.seq = seq;
   m.id = "m" + std::to_string(seq);
   m.payload = R"({"user_id": 1, "event_type": "a", "event_time": "2019-01-01T00:00:00Z"})";
   m.size = m.payload.size();
-  return m;
+  return raw_messages{{std::move(m)}};
 }
 
 class event_batcher_test : public ::testing::Test {

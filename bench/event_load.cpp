@@ -16,6 +16,8 @@
 //       answer at all for --stall-s seconds (default 300) it gives up and exits 1.
 //       --producers P sends from P sockets at once (one thread each; default 1), message k
 //       from producer k mod P, each with W in flight and 1/P of --rate.
+//       --session on sends each message with a producer-session frame (docs/protocol.md):
+//       producer "P.p<k>", sequence = the message's number among that producer's.
 //       --latencies FILE writes one line per answered message: its sequence number, when it
 //       was first sent (ms since the start) and its ack latency (ms), to look at the tail.
 //       Prints one JSON line: events_per_s (events answered / seconds from the first send to
@@ -28,6 +30,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "core/producer_session.hpp"
 #include "core/publish_window.hpp"
 
 #include <algorithm>
@@ -169,6 +172,7 @@ struct send_options {
   int64_t timeout_ms = 30000;
   double stall_s = 300; // give up when no message is answered for this long
   uint64_t producers = 1;
+  bool session = false; // send the producer-session frame
 };
 
 /// Runs of at most this many events have their payloads built before sending starts.
@@ -223,6 +227,8 @@ producer_result run_producer(const send_options& opt, uint64_t k, std::latch& re
   sock.connect(opt.endpoint);
 
   const std::string prefix = opt.id_prefix + "-";
+  // With --session: this producer's id; its message j is sequence number j.
+  const std::string session_producer = opt.id_prefix + ".p" + std::to_string(k);
   auto seq_of_local = [&](uint64_t j) { return k + j * opt.producers; };
   auto events_of = [&](uint64_t seq) {
     return std::min(opt.batch, opt.first + opt.events - (opt.first + seq * opt.batch));
@@ -306,7 +312,13 @@ producer_result run_producer(const send_options& opt, uint64_t k, std::latch& re
         blocked = true;
         break;
       }
-      sock.send(zmq::buffer(m.payload), zmq::send_flags::none);
+      if (opt.session) {
+        sock.send(zmq::buffer(m.payload), zmq::send_flags::sndmore);
+        sock.send(zmq::buffer(scpipe::session_frame({session_producer, *local_of(m.id)})),
+                  zmq::send_flags::none);
+      } else {
+        sock.send(zmq::buffer(m.payload), zmq::send_flags::none);
+      }
       auto sent_at = clock_type::now();
       if (order->reason == scpipe::send_reason::first) {
         auto j = *local_of(m.id);
@@ -455,7 +467,7 @@ int send(const send_options& opt) {
                "       %s send --endpoint E --events N --batch B --window W [--rate EVENTS_PER_S]\n"
                "            [--id-prefix P] [--first K] [--duration-s D] [--drain-s S]"
                " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n"
-               "            [--producers P]\n",
+               "            [--producers P] [--session on|off]\n",
                argv0, argv0);
   std::exit(2);
 }
@@ -517,6 +529,8 @@ int main(int argc, char** argv) {
       opt.latencies_path = value;
     else if (key == "--stall-s")
       opt.stall_s = to_double(argv[0], value);
+    else if (key == "--session")
+      opt.session = value == std::string_view{"on"};
     else if (key == "--producers")
       opt.producers = to_count(argv[0], value);
     else if (key == "--timeout-ms")

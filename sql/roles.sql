@@ -87,6 +87,9 @@ grant usage on sequence sc.sc_user_event_user_event_id_seq to scpipe_writer;
 -- after broker.dedup_retention_days (DELETE).
 grant select, insert, delete on scpipe.event_ledger to scpipe_writer;
 grant update (accepted, rejected) on scpipe.event_ledger to scpipe_writer;
+-- The session ledger (sql/0007), the same way for messages sent with a producer session.
+grant select, insert, delete on scpipe.session_ledger to scpipe_writer;
+grant update (accepted, rejected) on scpipe.session_ledger to scpipe_writer;
 -- Dead letters: COPY (an identity column: no sequence privilege needed); replay-rejected reads
 -- and locks them (SELECT ... FOR UPDATE) and marks them, never rewrites their content.
 grant select, insert on scpipe.rejected_event to scpipe_writer;

@@ -273,10 +273,12 @@ private:
     // frames[0] is the ROUTER's routing id; the request is the rest.
     stream_metrics::get().requests.inc();
     auto& route = frames[0];
-    if (frames.size() != 1 + protocol::request_frames) {
+    if (frames.size() != 1 + protocol::request_frames
+        && frames.size() != 1 + protocol::session_request_frames) {
       std::string_view first = frames.size() > 1 ? frames[1].to_string_view() : "";
       reject_now(route, first.substr(0, protocol::max_message_id_bytes),
-                 "a request has exactly two frames (message id, payload), got "
+                 "a request has two frames (message id, payload) or three (message id, payload, "
+                 "producer session), got "
                      + std::to_string(frames.size() - 1));
       return;
     }
@@ -289,6 +291,14 @@ private:
       return;
     }
     raw_message m;
+    if (frames.size() == 1 + protocol::session_request_frames) {
+      auto session = parse_producer_session(frames[3].to_string_view());
+      if (auto* why = std::get_if<std::string>(&session)) {
+        reject_now(route, id, std::move(*why));
+        return;
+      }
+      m.session = std::get<producer_session>(std::move(session));
+    }
     m.seq = ++next_seq_;
     m.id = id;
     m.size = frames[2].size();

@@ -137,6 +137,7 @@ event_batcher_actor::behavior_type event_batcher(self_pointer self, batcher_sett
           bm.seq = m.seq;
           bm.id = std::move(m.id);
           bm.received_at_us = m.received_at_us;
+          bm.session = std::move(m.session);
           if (m.too_large) {
             bm.content = reject_payload("payload is " + std::to_string(m.size)
                                         + " bytes, more than broker.max_message_bytes ("

@@ -4,6 +4,7 @@
 // file is the whole conversation between the actors.
 
 #include "core/event_batch.hpp"
+#include "core/producer_session.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -81,6 +82,8 @@ struct raw_message {
   bool too_large = false;
   /// When it was read, in microseconds since the Unix epoch.
   int64_t received_at_us = 0;
+  /// Its producer session (the third frame); producer empty when it came without one.
+  producer_session session;
 };
 
 /// The requests the listener read in one poll round, handed over together: one actor message
@@ -111,7 +114,7 @@ struct shared_batch {
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, raw_message& x) {
   return f(caf::meta::type_name("raw_message"), x.seq, x.id, x.payload, x.size, x.too_large,
-           x.received_at_us);
+           x.received_at_us, x.session.producer, x.session.sequence);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, raw_messages& x) {

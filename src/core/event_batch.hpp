@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/event_payload.hpp"
+#include "core/producer_session.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,9 @@ struct batch_message {
   int64_t received_at_us = 0;
   /// Its rows and rejections.
   decoded_payload content;
+  /// Its producer session; producer empty when it came without one: the ledger then keys it by
+  /// `id`, otherwise by (producer, sequence).
+  producer_session session;
 };
 
 /// Whole messages written in one transaction: a message's events, dead letters and ledger row

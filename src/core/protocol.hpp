@@ -4,13 +4,21 @@
 // what `scpipe publish` sends and what both say in their errors.
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace scpipe::protocol {
 
-/// A request is exactly these frames: the message id, then the payload. A reply has the same
-/// two: the id, then the JSON reply object.
+/// A request is these frames: the message id, then the payload. A reply has the same two: the
+/// id, then the JSON reply object.
 inline constexpr size_t request_frames = 2;
+/// ... or these: the id, the payload, then the producer session ("<producer> <sequence>").
+inline constexpr size_t session_request_frames = 3;
+
+/// A producer id is 1 to this many characters of [A-Za-z0-9._:-].
+inline constexpr size_t max_producer_id_bytes = 64;
+/// A session's sequence number is at most this (PostgreSQL's bigint).
+inline constexpr uint64_t max_producer_sequence = 9223372036854775807ULL;
 
 /// A message id is 1 to this many bytes, opaque to the service.
 inline constexpr size_t min_message_id_bytes = 1;

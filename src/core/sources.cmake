@@ -18,6 +18,7 @@ set(scpipe_core_sources
   known_users.cpp
   log.cpp
   metrics.cpp
+  producer_session.cpp
   publish_messages.cpp
   publish_summary.cpp
   publish_window.cpp

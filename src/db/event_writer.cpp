@@ -7,6 +7,7 @@
 #include "db/tables.hpp"
 
 #include <pqxx/except>
+#include <pqxx/field>
 #include <pqxx/result>
 #include <pqxx/subtransaction>
 #include <pqxx/transaction>
@@ -192,25 +193,44 @@ void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_v
 
 namespace {
 
-/// What the ledger says of a batch's message ids.
+/// What the ledgers say of a batch's messages, per message.
 struct ledger_claims {
-  /// id -> index of its first message in the batch: a second message under the same id in
-  /// one batch is answered like a resend of the first.
-  std::map<std::string, size_t> first_of;
-  /// Per message: new, so its rows are written in this transaction.
+  explicit ledger_claims(size_t n) : fresh(n), first(n), earlier(n) {}
+  /// New: its rows are written in this transaction.
   std::vector<bool> fresh;
-  /// hex id -> what the ledger held for ids committed before.
-  std::map<std::string, ledger_entry> earlier;
+  /// The first message of the batch with its key (itself, unless a second message under the
+  /// same id or session sequence came in one batch: that one is answered like a resend).
+  std::vector<size_t> first;
+  /// What the ledger held for a key committed before.
+  std::vector<std::optional<ledger_entry>> earlier;
 };
 
-/// Inserts a ledger row for each id of the batch not committed before (their events are then
-/// written in the same transaction) and reads what the ledger holds for the others.
-ledger_claims claim_ids(pqxx::work& tx, const event_batch& batch) {
-  ledger_claims c;
-  std::vector<size_t> owners;
+/// The messages of `batch` keyed by id (no session) or by session.
+std::pair<std::vector<size_t>, std::vector<size_t>> by_key_kind(const event_batch& batch) {
+  std::pair<std::vector<size_t>, std::vector<size_t>> out;
   for (size_t i = 0; i < batch.messages.size(); ++i)
-    if (c.first_of.emplace(batch.messages[i].id, i).second)
+    (batch.messages[i].session.producer.empty() ? out.first : out.second).push_back(i);
+  return out;
+}
+
+constexpr std::string_view committed_at_text =
+    "to_char(committed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')";
+
+/// Messages without a session: inserts an event_ledger row for each id not committed before
+/// (their events are then written in the same transaction) and reads what the ledger holds for
+/// the others.
+void claim_ids(pqxx::work& tx, const event_batch& batch, const std::vector<size_t>& messages,
+               ledger_claims& c) {
+  if (messages.empty())
+    return;
+  std::map<std::string_view, size_t> first_of;
+  std::vector<size_t> owners;
+  for (auto i : messages) {
+    auto [it, added] = first_of.emplace(batch.messages[i].id, i);
+    c.first[i] = it->second;
+    if (added)
       owners.push_back(i);
+  }
   auto ids = array_literal(owners, [&](size_t i) { return to_hex(batch.messages[i].id); });
   auto accepted = array_literal(
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.accepted); });
@@ -225,24 +245,157 @@ ledger_claims claim_ids(pqxx::work& tx, const event_batch& batch) {
            "on conflict (message_id) do nothing returning encode(message_id, 'hex')",
            ids, accepted, rejected, digests))
     inserted.insert(row[0].as<std::string>());
+  std::map<std::string, ledger_entry> earlier; // hex id -> entry
   if (inserted.size() < owners.size())
     for (const auto& row : tx.exec_params(
              "select encode(message_id, 'hex'), accepted, rejected, payload_digest, "
-             "to_char(committed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') "
-             "from scpipe.event_ledger "
-             "where message_id = any (select decode(id, 'hex') from unnest($1::text[]) as t(id))",
+                 + std::string{committed_at_text}
+                 + " from scpipe.event_ledger "
+                   "where message_id = any (select decode(id, 'hex') from unnest($1::text[]) as "
+                   "t(id))",
              ids)) {
       ledger_entry e{row[1].as<uint64_t>(), row[2].as<uint64_t>(), std::nullopt,
                      row[4].as<std::string>()};
       if (!row[3].is_null())
         e.digest = static_cast<uint64_t>(row[3].as<int64_t>());
-      c.earlier[row[0].as<std::string>()] = std::move(e);
+      earlier[row[0].as<std::string>()] = std::move(e);
     }
-  c.fresh.resize(batch.messages.size());
-  for (size_t i = 0; i < batch.messages.size(); ++i) {
-    const auto& id = batch.messages[i].id;
-    c.fresh[i] = c.first_of[id] == i && inserted.count(to_hex(id)) > 0;
+  for (auto i : messages) {
+    auto hex = to_hex(batch.messages[i].id);
+    c.fresh[i] = c.first[i] == i && inserted.count(hex) > 0;
+    if (auto it = earlier.find(hex); it != earlier.end())
+      c.earlier[i] = it->second;
   }
+}
+
+/// The elements of a one-dimensional array field, as text (nullopt: NULL).
+std::vector<std::optional<std::string>> array_elements(const pqxx::field& f) {
+  std::vector<std::optional<std::string>> out;
+  auto parser = f.as_array();
+  for (auto [kind, text] = parser.get_next(); kind != pqxx::array_parser::done;
+       std::tie(kind, text) = parser.get_next())
+    if (kind == pqxx::array_parser::string_value)
+      out.push_back(std::move(text));
+    else if (kind == pqxx::array_parser::null_value)
+      out.push_back(std::nullopt);
+  return out;
+}
+
+/// A run of consecutive sequence numbers of one producer: one session_ledger row.
+struct session_run {
+  std::string_view producer;
+  uint64_t first = 0;
+  std::vector<size_t> messages; ///< in sequence order
+};
+
+/// The runs `owners` (fresh, one per sequence) make, per producer.
+std::vector<session_run> runs_of(const event_batch& batch, std::vector<size_t> owners) {
+  auto key = [&](size_t i) {
+    const auto& s = batch.messages[i].session;
+    return std::pair<std::string_view, uint64_t>{s.producer, s.sequence};
+  };
+  std::sort(owners.begin(), owners.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+  std::vector<session_run> runs;
+  for (auto i : owners) {
+    auto [producer, sequence] = key(i);
+    if (runs.empty() || runs.back().producer != producer
+        || runs.back().first + runs.back().messages.size() != sequence)
+      runs.push_back({producer, sequence, {}});
+    runs.back().messages.push_back(i);
+  }
+  return runs;
+}
+
+/// A text[] literal of producer ids (their characters need no escaping inside quotes).
+template <class Range, class F> std::string quoted_array(const Range& items, F&& text) {
+  return array_literal(items,
+                       [&](const auto& item) { return "\"" + std::string{text(item)} + "\""; });
+}
+
+/// Messages with a session: reads the session_ledger rows that cover their sequence numbers,
+/// then inserts one row per run of new ones. Two transactions claiming an overlapping run at
+/// once (a resend racing its original through another writer or instance) cannot both
+/// commit: the table's exclusion constraint makes the second fail (23P01), and the writer's
+/// retry then finds the first's row.
+void claim_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<size_t>& messages,
+                    ledger_claims& c) {
+  if (messages.empty())
+    return;
+  std::map<std::pair<std::string_view, uint64_t>, size_t> first_of;
+  std::map<std::string_view, std::pair<uint64_t, uint64_t>> span; // producer -> lowest, highest
+  for (auto i : messages) {
+    const auto& s = batch.messages[i].session;
+    auto [it, added] = first_of.emplace(std::pair{std::string_view{s.producer}, s.sequence}, i);
+    c.first[i] = it->second;
+    auto [sp, fresh_producer] = span.emplace(s.producer, std::pair{s.sequence, s.sequence});
+    if (!fresh_producer) {
+      sp->second.first = std::min(sp->second.first, s.sequence);
+      sp->second.second = std::max(sp->second.second, s.sequence);
+    }
+  }
+  std::map<std::pair<std::string, uint64_t>, ledger_entry> earlier;
+  for (const auto& row : tx.exec_params(
+           "select l.producer, l.first_seq, l.accepted, l.rejected, l.payload_digests, "
+               + std::string{committed_at_text}
+               + " from unnest($1::text[], $2::bigint[], $3::bigint[]) as q(producer, lo, hi) "
+                 "join scpipe.session_ledger l on l.producer = q.producer "
+                 "and int8range(l.first_seq, l.last_seq, '[]') && int8range(q.lo, q.hi, '[]')",
+           quoted_array(span, [](const auto& p) { return p.first; }),
+           array_literal(span, [](const auto& p) { return std::to_string(p.second.first); }),
+           array_literal(span, [](const auto& p) { return std::to_string(p.second.second); }))) {
+    auto producer = row[0].as<std::string>();
+    auto first_seq = row[1].as<uint64_t>();
+    auto committed_at = row[5].as<std::string>();
+    // Each array holds one element per sequence number of the run, in order.
+    auto a = array_elements(row[2]);
+    auto r = array_elements(row[3]);
+    auto d = array_elements(row[4]);
+    for (size_t k = 0; k < a.size() && k < r.size() && k < d.size(); ++k) {
+      ledger_entry e{std::stoull(*a[k]), std::stoull(*r[k]), std::nullopt, committed_at};
+      if (d[k])
+        e.digest = static_cast<uint64_t>(std::stoll(*d[k]));
+      earlier[{producer, first_seq + k}] = std::move(e);
+    }
+  }
+  std::vector<size_t> owners;
+  for (auto i : messages) {
+    const auto& s = batch.messages[i].session;
+    if (auto it = earlier.find({s.producer, s.sequence}); it != earlier.end())
+      c.earlier[i] = it->second;
+    c.fresh[i] = c.first[i] == i && !c.earlier[i];
+    if (c.fresh[i])
+      owners.push_back(i);
+  }
+  auto runs = runs_of(batch, std::move(owners));
+  if (runs.empty())
+    return;
+  auto per_message = [&](auto&& token) {
+    return array_literal(runs, [&](const session_run& run) {
+      return "\"" + array_literal(run.messages, [&](size_t i) { return token(batch.messages[i]); })
+             + "\"";
+    });
+  };
+  tx.exec_params(
+      "insert into scpipe.session_ledger "
+      "(producer, first_seq, last_seq, accepted, rejected, payload_digests) "
+      "select p, lo, lo + n - 1, a::int[], r::int[], d::bigint[] "
+      "from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[]) "
+      "as t(p, lo, n, a, r, d)",
+      quoted_array(runs, [](const session_run& run) { return run.producer; }),
+      array_literal(runs, [](const session_run& run) { return std::to_string(run.first); }),
+      array_literal(runs,
+                    [](const session_run& run) { return std::to_string(run.messages.size()); }),
+      per_message([](const batch_message& m) { return std::to_string(m.content.accepted); }),
+      per_message([](const batch_message& m) { return std::to_string(m.content.rejected); }),
+      per_message([](const batch_message& m) { return digest_token(m); }));
+}
+
+/// Which messages of `batch` are new, from both ledgers.
+ledger_claims claim(pqxx::work& tx, const event_batch& batch) {
+  ledger_claims c{batch.messages.size()};
+  auto [by_id, by_session] = by_key_kind(batch);
+  claim_ids(tx, batch, by_id, c);
+  claim_sessions(tx, batch, by_session, c);
   return c;
 }
 
@@ -299,9 +452,16 @@ void copy_events(pqxx::work& tx, const event_batch& batch, const ledger_claims& 
   for (auto i : recount) {
     std::sort(out[i].errors.begin(), out[i].errors.end(),
               [](const auto& a, const auto& b) { return a.index < b.index; });
-    tx.exec_params("update scpipe.event_ledger set accepted = $2, rejected = $3 "
-                   "where message_id = decode($1, 'hex')",
-                   to_hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
+    const auto& session = batch.messages[i].session;
+    if (session.producer.empty())
+      tx.exec_params("update scpipe.event_ledger set accepted = $2, rejected = $3 "
+                     "where message_id = decode($1, 'hex')",
+                     to_hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
+    else
+      tx.exec_params("update scpipe.session_ledger set accepted[$2 - first_seq + 1] = $3, "
+                     "rejected[$2 - first_seq + 1] = $4 "
+                     "where producer = $1 and first_seq <= $2 and last_seq >= $2",
+                     session.producer, session.sequence, out[i].accepted, out[i].rejected);
   }
 }
 
@@ -330,30 +490,34 @@ void settle_statuses(const event_batch& batch, const ledger_claims& claims, bool
       o.status = status_for(o.accepted, o.rejected);
       continue;
     }
-    auto found = claims.earlier.find(to_hex(m.id));
-    // The same id earlier in this very batch, or committed before.
-    auto first_index = claims.first_of.at(m.id);
+    const auto& found = claims.earlier[i];
+    // The same key earlier in this very batch, or committed before.
+    auto first_index = claims.first[i];
     const auto& first_message = batch.messages[first_index];
     ledger_entry first =
-        found != claims.earlier.end()
-            ? found->second
-            : ledger_entry{out[first_index].accepted, out[first_index].rejected,
-                           first_message.digest, "a moment ago, in the same batch"};
+        found ? *found
+              : ledger_entry{out[first_index].accepted, out[first_index].rejected,
+                             first_message.digest, "a moment ago, in the same batch"};
     if (first.digest && m.digest && *first.digest != *m.digest) {
       o.status = reply_status::rejected;
       o.id_reused = true;
       o.rejected = m.content.accepted + m.content.rejected;
+      const auto& s = m.session;
+      auto key = s.producer.empty() ? std::string{"message id"}
+                                    : "session sequence (producer " + s.producer + ", sequence "
+                                          + std::to_string(s.sequence) + ")";
       o.errors = {{-1,
-                   "message id reused: it was committed before (" + first.committed_at
+                   key + " reused: it was committed before (" + first.committed_at
                        + ") with a different payload; nothing of this one was written. Send "
-                         "it under a new id",
+                         "it under a new "
+                       + (s.producer.empty() ? "id" : "sequence number"),
                    {}}};
       continue;
     }
     o.accepted = first.accepted;
     o.rejected = first.rejected;
-    o.status = maybe_committed && found != claims.earlier.end() ? status_for(o.accepted, o.rejected)
-                                                                : reply_status::duplicate;
+    o.status =
+        maybe_committed && found ? status_for(o.accepted, o.rejected) : reply_status::duplicate;
   }
 }
 
@@ -364,7 +528,7 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   pqxx::work tx{conn, "event_batch"};
   tx.exec0("set local time zone " + tx.quote(options.timezone) + "; set local statement_timeout = "
            + std::to_string(options.statement_timeout.count()));
-  auto claims = claim_ids(tx, batch); // the ledger first: it decides which messages are new
+  auto claims = claim(tx, batch); // the ledgers first: they decide which messages are new
   auto out = validated_outcomes(batch, claims);
   copy_events(tx, batch, claims, out);
   write_dead_letters(tx, batch, claims, out);
@@ -375,11 +539,14 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
 
 uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days) {
   pqxx::work tx{conn, "prune_event_ledger"};
-  auto r = tx.exec_params("delete from scpipe.event_ledger "
-                          "where committed_at < now() - make_interval(days => $1)",
-                          days);
+  uint64_t deleted = 0;
+  for (auto table : {tables::ledger, tables::session_ledger})
+    deleted += tx.exec_params("delete from " + std::string{table}
+                                  + " where committed_at < now() - make_interval(days => $1)",
+                              days)
+                   .affected_rows();
   tx.commit();
-  return r.affected_rows();
+  return deleted;
 }
 
 } // namespace scpipe::db

@@ -42,6 +42,9 @@ struct message_outcome {
 ///   BEGIN
 ///     ledger rows for the batch's ids ── ON CONFLICT DO NOTHING ──▶ ids seen before: duplicate
 ///                                          (same payload digest) or id reused (another digest)
+///     session_ledger rows covering the session messages' sequence numbers (read), then one
+///          row per run of new ones (an overlap claimed at once elsewhere fails, 23P01: the
+///          writer's retry then reads it)
 ///     COPY the new messages' rows into sc.sc_user_event   (savepoint; on a data error the
 ///          rows are bisected under savepoints until the refused ones are isolated)
 ///     ledger counts corrected for refused rows

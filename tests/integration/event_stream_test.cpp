@@ -2,6 +2,7 @@
 // PostgreSQL (docs/protocol.md, docs/schema.md).
 
 #include "core/hex.hpp"
+#include "core/protocol.hpp"
 #include "support/database.hpp"
 #include "support/process.hpp"
 #include "support/producer.hpp"
@@ -184,12 +185,31 @@ TEST_F(event_stream, wrong_frames_and_bad_ids_are_rejected_without_writing) {
   EXPECT_EQ(r->id, "only-one-frame");
   EXPECT_EQ(r->body.status, reply_status::rejected);
   EXPECT_EQ(r->body.errors.at(0).index, -1);
-  EXPECT_NE(r->body.errors.at(0).reason.find("exactly two frames"), std::string::npos);
-  p.send_frames({"three", "a", "b"});
+  EXPECT_NE(r->body.errors.at(0).reason.find("two frames"), std::string::npos);
+  EXPECT_NE(r->body.errors.at(0).reason.find("or three"), std::string::npos);
+  p.send_frames({"four", events_payload(1), "prod 1", "extra"});
   r = p.receive(10s);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->id, "three");
+  EXPECT_EQ(r->id, "four");
   EXPECT_EQ(r->body.status, reply_status::rejected);
+  // A third frame is a producer session: one that is not "<producer> <sequence>" is refused,
+  // naming what is wrong.
+  for (auto [frame, says] :
+       std::vector<std::pair<std::string, std::string>>{{"b", "no space"},
+                                                        {"prod x1", "is not decimal digits"},
+                                                        {"pr od 1", "is not decimal digits"},
+                                                        {"prod/1 2", "has a character outside"},
+                                                        {" 1", "must be 1 to 64 characters"},
+                                                        {"prod 99999999999999999999", "is over"}}) {
+    p.send_frames({"three", events_payload(1), frame});
+    r = p.receive(10s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->id, "three");
+    EXPECT_EQ(r->body.status, reply_status::rejected) << frame;
+    ASSERT_FALSE(r->body.errors.empty());
+    EXPECT_NE(r->body.errors[0].reason.find(says), std::string::npos)
+        << frame << ": " << r->body.errors[0].reason;
+  }
   auto long_id = std::string(256, 'x');
   p.send(long_id, events_payload(1));
   r = p.receive(10s);
@@ -382,28 +402,125 @@ TEST_F(event_stream, sixty_four_producers_of_one_event_messages_each_get_one_ok_
   EXPECT_EQ(count("select count(*) from scpipe.event_ledger"), n);
 }
 
-TEST_F(event_stream, kill_9_mid_stream_then_restart_and_resend_loses_and_doubles_nothing) {
+/// Kills the service with SIGKILL once some batches are committed, starts it again, and checks
+/// that the producer's resends leave every event exactly once. With `session`, the producer
+/// sends a session frame: the session ledger, not the id ledger, is what decides.
+void kill_9_mid_stream_then_restart_and_resend(test_database& db, const std::string& session) {
+  auto count = [&](const std::string& sql) { return std::stoll(db.scalar(sql)); };
+  auto committed = [&] {
+    return count(session.empty() ? "select count(*) from scpipe.event_ledger"
+                                 : "select coalesce(sum(last_seq - first_seq + 1), 0) "
+                                   "from scpipe.session_ledger");
+  };
   running_service s{db};
   auto messages = numbered_messages(300, 500, "k9");
   producer::publish_stats st;
   std::thread publisher{[&] {
     producer p{s.endpoint};
+    if (!session.empty())
+      p.use_session(session);
     st = p.publish(messages, 32, 2s, 120s);
   }};
   // Kill the service once some batches are committed, then start it again.
-  EXPECT_TRUE(
-      eventually([&] { return count("select count(*) from scpipe.event_ledger") >= 20; }, 60s));
+  EXPECT_TRUE(eventually([&] { return committed() >= 20; }, 60s));
   s.svc->signal(SIGKILL);
   EXPECT_EQ(s.svc->wait(10s), 128 + SIGKILL);
-  auto committed_at_kill = count("select count(*) from scpipe.event_ledger");
+  auto committed_at_kill = committed();
   EXPECT_LT(committed_at_kill, 300) << "the kill came too late to test anything";
   s.start();
   publisher.join();
   EXPECT_EQ(st.unanswered, 0u);
   EXPECT_GT(st.resends, 0u) << "messages lost in the kill must have been resent";
   EXPECT_EQ(st.ok + st.duplicate, 300u);
+  EXPECT_EQ(committed(), 300);
   EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 150000);
   EXPECT_EQ(count("select count(distinct user_id) from sc.sc_user_event"), 150000);
+}
+
+TEST_F(event_stream, kill_9_mid_stream_then_restart_and_resend_loses_and_doubles_nothing) {
+  kill_9_mid_stream_then_restart_and_resend(db, "");
+}
+
+TEST_F(event_stream, kill_9_mid_stream_with_a_producer_session_loses_and_doubles_nothing) {
+  kill_9_mid_stream_then_restart_and_resend(db, "k9-producer");
+  EXPECT_EQ(count("select count(*) from scpipe.event_ledger"), 0) << "sessions only";
+}
+
+// -- producer sessions (docs/protocol.md) -----------------------------------------------------
+
+TEST_F(event_stream, session_messages_are_remembered_by_sequence_in_runs_not_by_id) {
+  running_service s{db};
+  producer p{s.endpoint};
+  p.use_session("prod-a");
+  auto messages = numbered_messages(200, 3, "sa");
+  auto st = p.publish(messages, 64, 20s, 60s);
+  EXPECT_EQ(st.ok, 200u);
+  EXPECT_EQ(st.accepted, 600u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 600);
+  EXPECT_EQ(count("select count(*) from scpipe.event_ledger"), 0);
+  // Every sequence number once, in runs: fewer rows than messages.
+  EXPECT_EQ(count("select sum(last_seq - first_seq + 1) from scpipe.session_ledger"), 200);
+  EXPECT_EQ(count("select count(distinct s) from scpipe.session_ledger, "
+                  "generate_series(first_seq, last_seq) as s"),
+            200);
+  EXPECT_LT(count("select count(*) from scpipe.session_ledger"), 200);
+  EXPECT_EQ(count("select count(*) from scpipe.session_ledger where producer <> 'prod-a' "
+                  "or cardinality(accepted) <> last_seq - first_seq + 1 "
+                  "or 3 <> all (accepted) or 0 <> all (rejected)"),
+            0);
+
+  // Resent: duplicates with their first counts, nothing written.
+  auto again = p.publish(messages, 64, 20s, 60s);
+  EXPECT_EQ(again.duplicate, 200u);
+  EXPECT_EQ(again.accepted, 600u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 600);
+
+  // A used sequence number with another payload: refused, nothing written.
+  p.send_frames({"other-payload", events_payload(2, 9000), "prod-a 5"});
+  auto r = p.receive(10s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.status, reply_status::rejected);
+  EXPECT_EQ(r->body.reason, protocol::id_reused_reason);
+  ASSERT_FALSE(r->body.errors.empty());
+  EXPECT_NE(r->body.errors[0].reason.find("producer prod-a, sequence 5"), std::string::npos)
+      << r->text;
+
+  // Another producer sending the same ids: other messages, written.
+  producer q{s.endpoint};
+  q.use_session("prod-b");
+  EXPECT_EQ(q.publish(messages, 64, 20s, 60s).ok, 200u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 1200);
+}
+
+TEST_F(event_stream, the_same_session_through_two_instances_at_once_commits_each_sequence_once) {
+  // Two services on one database, the same session messages sent to both at the same time: a
+  // sequence number claimed by both batches at once is committed by one (the exclusion
+  // constraint makes the other fail and retry, when it finds the first's row).
+  running_service a{db};
+  running_service b{db};
+  constexpr size_t n = 3000;
+  auto messages = numbered_messages(n, 1, "race");
+  producer::publish_stats st_a, st_b;
+  {
+    std::jthread to_a{[&] {
+      producer p{a.endpoint};
+      p.use_session("racer");
+      st_a = p.publish(messages, 128, 20s, 120s);
+    }};
+    std::jthread to_b{[&] {
+      producer p{b.endpoint};
+      p.use_session("racer");
+      st_b = p.publish(messages, 128, 20s, 120s);
+    }};
+  }
+  EXPECT_EQ(st_a.unanswered + st_b.unanswered, 0u);
+  EXPECT_EQ(st_a.ok + st_a.duplicate, n);
+  EXPECT_EQ(st_b.ok + st_b.duplicate, n);
+  EXPECT_EQ(st_a.ok + st_b.ok, n) << "each sequence number is ok once, duplicate once";
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), static_cast<int64_t>(n));
+  EXPECT_EQ(count("select count(distinct user_id) from sc.sc_user_event"), static_cast<int64_t>(n));
+  EXPECT_EQ(count("select sum(last_seq - first_seq + 1) from scpipe.session_ledger"),
+            static_cast<int64_t>(n));
 }
 
 TEST_F(event_stream, writers_recover_from_terminated_connections_without_a_restart) {

@@ -70,6 +70,15 @@ producer::reply producer::request(const std::string& id, const std::string& payl
   return {id, {}, {}};
 }
 
+void producer::send_message(const std::vector<std::pair<std::string, std::string>>& messages,
+                            size_t index) {
+  const auto& [id, payload] = messages[index];
+  if (session_producer_.empty())
+    send(id, payload);
+  else
+    send_frames({id, payload, session_frame({session_producer_, session_first_ + index})});
+}
+
 producer::publish_stats
 producer::publish(const std::vector<std::pair<std::string, std::string>>& messages, size_t window,
                   std::chrono::milliseconds resend_after, std::chrono::milliseconds give_up,
@@ -81,7 +90,7 @@ producer::publish(const std::vector<std::pair<std::string, std::string>>& messag
   auto deadline = clock::now() + give_up;
   while ((next < messages.size() || !in_flight.empty()) && clock::now() < deadline) {
     while (next < messages.size() && in_flight.size() < window) {
-      send(messages[next].first, messages[next].second);
+      send_message(messages, next);
       in_flight[messages[next].first] = {next, clock::now()};
       ++next;
     }
@@ -118,7 +127,7 @@ producer::publish(const std::vector<std::pair<std::string, std::string>>& messag
     auto now = clock::now();
     for (auto& [id, entry] : in_flight)
       if (now - entry.second >= resend_after) {
-        send(id, messages[entry.first].second);
+        send_message(messages, entry.first);
         entry.second = now;
         ++st.resends;
       }

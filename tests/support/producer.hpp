@@ -3,11 +3,13 @@
 // A producer speaking docs/protocol.md over a real ZeroMQ DEALER socket, for end-to-end tests.
 
 #include "core/event_reply.hpp"
+#include "core/producer_session.hpp"
 #include "support/process.hpp"
 
 #include <zmq.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -61,7 +63,18 @@ public:
                         std::chrono::milliseconds give_up,
                         const std::function<void(const reply&)>& on_reply = {});
 
+  /// From now on publish() sends message i of its list with the session frame
+  /// "<producer> <first + i>" (docs/protocol.md, producer sessions).
+  void use_session(std::string producer, uint64_t first = 0) {
+    session_producer_ = std::move(producer);
+    session_first_ = first;
+  }
+
 private:
+  void send_message(const std::vector<std::pair<std::string, std::string>>& messages, size_t index);
+
+  std::string session_producer_; ///< empty: no session
+  uint64_t session_first_ = 0;
   zmq::context_t ctx_{1};
   zmq::socket_t socket_{ctx_, zmq::socket_type::dealer};
 };

@@ -29,8 +29,6 @@ namespace scpipe {
 namespace {
 
 constexpr const char* component = "broker_listener";
-/// Requests ZeroMQ queues per producer while the service does not read (see the constructor).
-constexpr int router_receive_hwm = 4;
 /// Requests read per wake-up before replies get their turn again.
 constexpr int max_reads_per_round = 256;
 /// Where libzmq asks its context's ZAP handler whether a handshake may go on (RFC 27).
@@ -75,9 +73,10 @@ public:
     next_seq_ = ++instances << 40;
     router_.set(zmq::sockopt::linger, 1000);        // let the last replies go out on close
     router_.set(zmq::sockopt::router_mandatory, 1); // see try_send
-    // While the bound stops reading, ZeroMQ queues at most this many messages per producer
-    // (the high-water mark counts messages, not bytes): small, so memory stays bounded.
-    router_.set(zmq::sockopt::rcvhwm, router_receive_hwm);
+    // ZeroMQ queues at most this many messages per producer ahead of our reads (the high-water
+    // mark counts messages, not bytes): room enough that small messages keep flowing without
+    // ZeroMQ pausing each connection, few enough that memory stays bounded while we do not read.
+    router_.set(zmq::sockopt::rcvhwm, static_cast<int>(cfg_.receive_queue_messages));
     // A frame far over the limit is not worth reading: ZeroMQ drops such a peer (no reply can
     // be sent). Up to 1 MiB over the limit is read and answered `rejected`.
     router_.set(zmq::sockopt::maxmsgsize, cfg_.max_message_bytes + (1 << 20));

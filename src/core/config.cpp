@@ -124,6 +124,8 @@ const std::vector<key_spec>& key_table() {
            [](c& x) -> int64_t& { return x.broker.max_inflight_bytes; }),
       spec(keys::broker_max_inflight_messages,
            [](c& x) -> int64_t& { return x.broker.max_inflight_messages; }),
+      spec(keys::broker_receive_queue_messages,
+           [](c& x) -> int64_t& { return x.broker.receive_queue_messages; }),
       spec(keys::broker_dedup_retention_days,
            [](c& x) -> int64_t& { return x.broker.dedup_retention_days; }),
       spec(keys::broker_drain_timeout_ms,

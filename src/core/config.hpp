@@ -32,6 +32,7 @@ struct broker_config {
   int64_t max_message_bytes = keys::broker_max_message_bytes.fallback;
   int64_t max_inflight_bytes = keys::broker_max_inflight_bytes.fallback;
   int64_t max_inflight_messages = keys::broker_max_inflight_messages.fallback;
+  int64_t receive_queue_messages = keys::broker_receive_queue_messages.fallback;
   int64_t dedup_retention_days = keys::broker_dedup_retention_days.fallback;
   int64_t drain_timeout_ms = keys::broker_drain_timeout_ms.fallback;
   std::string curve_secret_key_file{keys::broker_curve_secret_key_file.fallback};

@@ -62,6 +62,10 @@ inline constexpr integer_key_row broker_max_inflight_bytes{
     1024,     int64_t{1} << 36,     "payload bytes held (read, not yet answered)"};
 inline constexpr integer_key_row broker_max_inflight_messages{
     "broker", "max_inflight_messages", 4096, 1, 1000000, "messages held (read, not yet answered)"};
+inline constexpr integer_key_row broker_receive_queue_messages{
+    "broker", "receive_queue_messages",
+    32,       1,
+    100000,   "requests ZeroMQ queues per producer connection ahead of the service's reads"};
 inline constexpr integer_key_row broker_dedup_retention_days{
     "broker", "dedup_retention_days", 7, 1, 3650, "days a message id is remembered for duplicates"};
 inline constexpr integer_key_row broker_drain_timeout_ms{

@@ -627,7 +627,8 @@ TEST_F(event_stream, memory_stays_bounded_when_producers_outpace_the_database) {
   for (auto& t : producers)
     t.join();
   s.svc->signal(SIGKILL);
-  // 16 MiB held payloads (+ their rows) plus ZeroMQ's per-producer queue of 16 messages.
+  // 16 MiB held payloads (+ their rows) plus what ZeroMQ queues per producer ahead of reads
+  // (broker.receive_queue_messages: 4 producers x 32 x 256 KiB = 32 MiB).
   EXPECT_LT(rss, 128 * 1024) << "peak RSS " << rss << " KiB with " << sent << " messages sent";
   EXPECT_GT(sent.load(), 100u) << "the producers must have outpaced the database";
 }

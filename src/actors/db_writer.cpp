@@ -24,18 +24,22 @@ constexpr const char* component = "db_writer";
 using self_pointer = db_writer_actor::stateful_pointer<db_writer_state>;
 using clock = std::chrono::steady_clock;
 
-/// Opens the writer's connection unless it has one. Throws db::connect_error.
+/// Opens and configures the writer's connection unless it has one. Throws db::connect_error,
+/// or what configuring it threw (then it has none).
 void ensure_connection(db_writer_state& st) {
   if (st.conn)
     return;
+  std::unique_ptr<db::connection> conn;
   try {
-    st.conn = std::make_unique<db::connection>(st.settings.database,
-                                               "scpipe db_writer " + std::to_string(st.index));
+    conn = std::make_unique<db::connection>(st.settings.database,
+                                            "scpipe db_writer " + std::to_string(st.index));
   } catch (const db::connect_error& e) {
     service_health::global().database_unreachable(e.what());
     throw;
   }
   service_health::global().database_reachable();
+  db::configure_writer_session(conn->get(), {st.settings.timezone, st.settings.write_deadline});
+  st.conn = std::move(conn);
   // A database that is not migrated (or migrated by a newer scpipe) would fail every batch:
   // say so at once, and on /readyz, rather than only in the writers' retries.
   st.schema_mismatch = db::schema_mismatch(st.conn->get(), db::embedded_migrations());
@@ -90,9 +94,7 @@ void attempt(self_pointer self) {
     }
     db::query_interrupt::scope running{*st.interrupt};
     auto started = clock::now();
-    auto outcomes = db::write_event_batch(st.conn->get(), batch,
-                                          {st.settings.timezone, st.settings.write_deadline},
-                                          held.maybe_committed);
+    auto outcomes = db::write_event_batch(st.conn->get(), batch, held.maybe_committed);
     const auto& m = stream_metrics::get();
     m.commit_seconds.observe(std::chrono::duration<double>(clock::now() - started).count());
     m.batches_committed.inc();

@@ -8,6 +8,7 @@
 
 #include <pqxx/except>
 #include <pqxx/field>
+#include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/subtransaction>
 #include <pqxx/transaction>
@@ -315,8 +316,8 @@ template <class Range, class F> std::string quoted_array(const Range& items, F&&
 /// Messages with a session: reads the session_ledger rows that cover their sequence numbers,
 /// then inserts one row per run of new ones. Two transactions claiming an overlapping run at
 /// once (a resend racing its original through another writer or instance) cannot both
-/// commit: the table's exclusion constraint makes the second fail (23P01), and the writer's
-/// retry then finds the first's row.
+/// commit: the table's exclusion constraint makes the second fail (23P01) once the first has
+/// committed, and write_event_batch's second transaction then finds the first's row.
 void claim_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<size_t>& messages,
                     ledger_claims& c) {
   if (messages.empty())
@@ -415,32 +416,36 @@ std::vector<message_outcome> validated_outcomes(const event_batch& batch,
   return out;
 }
 
-/// COPYs the fresh messages' events in one go. A data error (rare: validation matches the
-/// columns) is isolated to its rows, which become rejections of their messages, with the
-/// ledger corrected.
+/// How copy_events goes about the rows.
+enum class copy_mode {
+  /// One COPY, no savepoint: a data error aborts the transaction (write_event_batch then
+  /// writes the batch again, isolating).
+  whole,
+  /// Rows under savepoints, bisected until each refused one is found; those become
+  /// rejections of their messages, with the ledger corrected.
+  isolating
+};
+
+/// COPYs the fresh messages' events. A data error is rare: validation matches the columns, so
+/// only a rule added in the database refuses a row.
 void copy_events(pqxx::work& tx, const event_batch& batch, const ledger_claims& claims,
-                 std::vector<message_outcome>& out) {
+                 std::vector<message_outcome>& out, copy_mode mode) {
   std::vector<std::string_view> texts;
   for (size_t i = 0; i < batch.messages.size(); ++i)
     if (claims.fresh[i] && !batch.messages[i].content.rows.empty())
       texts.push_back(batch.messages[i].content.rows);
   if (texts.empty())
     return;
+  if (mode == copy_mode::whole) {
+    copy_text(tx, tables::events, event_copy_columns, texts);
+    return;
+  }
   std::vector<row_ref> rows;
   std::vector<std::pair<size_t, std::string>> refused; // row -> reason
-  try {
-    pqxx::subtransaction sub{tx, "copy_events"};
-    copy_text(sub, tables::events, event_copy_columns, texts);
-    sub.commit();
-    return;
-  } catch (const pqxx::sql_error& e) {
-    if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
-      throw;
-    for (size_t i = 0; i < batch.messages.size(); ++i)
-      if (claims.fresh[i])
-        collect_rows(batch.messages[i], i, rows);
-    copy_isolating(tx, rows, 0, rows.size(), refused);
-  }
+  for (size_t i = 0; i < batch.messages.size(); ++i)
+    if (claims.fresh[i])
+      collect_rows(batch.messages[i], i, rows);
+  copy_isolating(tx, rows, 0, rows.size(), refused);
   std::set<size_t> recount;
   for (auto& [row, reason] : refused) {
     auto& o = out[rows[row].message];
@@ -523,22 +528,46 @@ void settle_statuses(const event_batch& batch, const ledger_claims& claims, bool
 
 } // namespace
 
-std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
-                                               const write_options& options, bool maybe_committed) {
+namespace {
+
+/// One transaction writing `batch`, as write_event_batch describes.
+std::vector<message_outcome> write_once(pqxx::connection& conn, const event_batch& batch,
+                                        bool maybe_committed, copy_mode mode) {
   pqxx::work tx{conn, "event_batch"};
-  tx.exec0("set local time zone " + tx.quote(options.timezone) + "; set local statement_timeout = "
-           + std::to_string(options.statement_timeout.count()));
   auto claims = claim(tx, batch); // the ledgers first: they decide which messages are new
   auto out = validated_outcomes(batch, claims);
-  copy_events(tx, batch, claims, out);
+  copy_events(tx, batch, claims, out, mode);
   write_dead_letters(tx, batch, claims, out);
   tx.commit();
   settle_statuses(batch, claims, maybe_committed, out);
   return out;
 }
 
+} // namespace
+
+void configure_writer_session(pqxx::connection& conn, const write_options& options) {
+  pqxx::nontransaction tx{conn};
+  tx.exec0("set time zone " + tx.quote(options.timezone)
+           + "; set statement_timeout = " + std::to_string(options.statement_timeout.count()));
+}
+
+std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
+                                               bool maybe_committed) {
+  try {
+    return write_once(conn, batch, maybe_committed, copy_mode::whole);
+  } catch (const pqxx::sql_error& e) {
+    // A row the database refused (nothing of the transaction stayed), or a session run claimed
+    // at once by a transaction that committed first (23P01): again, the rows isolated, the
+    // ledgers read afresh (the second read finds that run).
+    if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
+      throw;
+  }
+  return write_once(conn, batch, maybe_committed, copy_mode::isolating);
+}
+
 uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days) {
   pqxx::work tx{conn, "prune_event_ledger"};
+  tx.exec0("set local statement_timeout = 0"); // the writer's session has the write deadline
   uint64_t deleted = 0;
   for (auto table : {tables::ledger, tables::session_ledger})
     deleted += tx.exec_params("delete from " + std::string{table}

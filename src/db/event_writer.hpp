@@ -37,26 +37,33 @@ struct message_outcome {
   std::vector<event_rejection> errors;
 };
 
+/// Sets what write_event_batch relies on for the session of `conn`: times without a zone are
+/// read in `options.timezone`, and no statement runs longer than `options.statement_timeout`.
+/// Once per connection, before its first batch (a round trip per batch saved).
+void configure_writer_session(pqxx::connection& conn, const write_options& options);
+
 /// Writes `batch` in ONE transaction and commits it:
 ///
 ///   BEGIN
 ///     ledger rows for the batch's ids ── ON CONFLICT DO NOTHING ──▶ ids seen before: duplicate
 ///                                          (same payload digest) or id reused (another digest)
 ///     session_ledger rows covering the session messages' sequence numbers (read), then one
-///          row per run of new ones (an overlap claimed at once elsewhere fails, 23P01: the
-///          writer's retry then reads it)
-///     COPY the new messages' rows into sc.sc_user_event   (savepoint; on a data error the
-///          rows are bisected under savepoints until the refused ones are isolated)
-///     ledger counts corrected for refused rows
+///          row per run of new ones (an overlap claimed at once elsewhere fails, 23P01)
+///     COPY the new messages' rows into sc.sc_user_event
 ///     COPY the dead letters into scpipe.rejected_event
 ///   COMMIT
 ///
-/// Times without a zone are read in `options.timezone`. `maybe_committed` says an earlier attempt's
-/// commit had an unknown outcome: ids found in the ledger are then answered with their counts'
-/// status rather than "duplicate". Connection, resource and transient errors propagate as
-/// libpqxx exceptions, nothing committed; only data errors are handled here.
+/// When the database refuses a row (a data error), or a session run was claimed at once by
+/// another transaction that committed first (23P01), nothing of that transaction stays and the
+/// batch is written again in a new one: the ledgers read afresh, the rows COPYed under
+/// savepoints and bisected until the refused ones are isolated (they become rejections, with
+/// the ledger counts corrected).
+///
+/// `conn` is configured by configure_writer_session. `maybe_committed` says an earlier
+/// attempt's commit had an unknown outcome: ids found in the ledger are then answered with
+/// their counts' status rather than "duplicate". Connection, resource and transient errors
+/// propagate as libpqxx exceptions, nothing committed.
 std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
-                                               const write_options& options,
                                                bool maybe_committed = false);
 
 /// The dead-letter reason for rows the database refused with `e` when `e` is about the rows (a

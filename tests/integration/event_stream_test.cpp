@@ -319,6 +319,21 @@ TEST_F(event_stream, a_row_the_database_refuses_is_isolated_and_dead_lettered) {
             "2/1");
   EXPECT_EQ(db.scalar("select raw_event::jsonb->>'event_type' from scpipe.rejected_event"),
             "poison");
+
+  // The same with a producer session: the count of its sequence number in its run is corrected.
+  p.send_frames(
+      {"c",
+       "[" + events_payload(2, 20).substr(1, events_payload(2, 20).size() - 2) + ","
+           + R"({"user_id": 22, "event_type": "poison", "event_time": "2019-05-13T03:11:04Z"}])",
+       "poisoner 7"});
+  auto c = p.receive(20s);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->body.status, reply_status::partial) << c->text;
+  EXPECT_EQ(c->body.accepted, 2u);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 7);
+  EXPECT_EQ(db.scalar("select first_seq || ':' || accepted[1] || '/' || rejected[1] "
+                      "from scpipe.session_ledger where producer = 'poisoner'"),
+            "7:2/1");
 }
 
 namespace {

@@ -259,6 +259,9 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
           return; // its attempts say how the database is
         try {
           ensure_connection(st);
+          if (!st.interrupt->running_on(&st.conn->get()))
+            return; // stopping: a hung check must not hold the shutdown up
+          db::query_interrupt::scope running{*st.interrupt};
           db::ping(st.conn->get());
           service_health::global().database_reachable();
         } catch (const std::exception& e) {

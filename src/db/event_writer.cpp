@@ -352,7 +352,8 @@ void claim_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<
     auto r = array_elements(row[3]);
     auto d = array_elements(row[4]);
     for (size_t k = 0; k < a.size() && k < r.size() && k < d.size(); ++k) {
-      ledger_entry e{std::stoull(*a[k]), std::stoull(*r[k]), std::nullopt, committed_at};
+      ledger_entry e{std::stoull(a[k].value_or("0")), std::stoull(r[k].value_or("0")), std::nullopt,
+                     committed_at};
       if (d[k])
         e.digest = static_cast<uint64_t>(std::stoll(*d[k]));
       earlier[{producer, first_seq + k}] = std::move(e);
@@ -525,10 +526,6 @@ void settle_statuses(const event_batch& batch, const ledger_claims& claims, bool
         maybe_committed && found ? status_for(o.accepted, o.rejected) : reply_status::duplicate;
   }
 }
-
-} // namespace
-
-namespace {
 
 /// One transaction writing `batch`, as write_event_batch describes.
 std::vector<message_outcome> write_once(pqxx::connection& conn, const event_batch& batch,

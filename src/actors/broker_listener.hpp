@@ -24,14 +24,17 @@ struct broker_listener_state {
   ~broker_listener_state();
 };
 
-/// Binds the ROUTER socket of docs/protocol.md and runs a poll thread over it and an inproc PULL
-/// socket that carries replies back. The thread checks the frames, hands each request to the
-/// batcher and sends each reply to its producer. It stops reading while the messages it holds
-/// (read, not yet answered) reach broker.max_inflight_bytes or max_inflight_messages:
-/// ZeroMQ's high-water marks then hold producers back.
+/// Binds the ROUTER socket of docs/protocol.md and runs a poll thread over it. The thread checks
+/// the frames, hands each poll round's requests to the batcher as one raw_messages, and sends
+/// each reply to its producer; replies reach it as a queue, with an inproc PULL socket only to
+/// wake it when the queue was empty. A reply whose producer's pipe is full waits in the thread
+/// (ZMQ_ROUTER_MANDATORY) until there is room. It stops reading while the messages it holds
+/// (read and not yet answered, or answered and waiting for room) reach
+/// broker.max_inflight_bytes or max_inflight_messages: ZeroMQ's high-water marks then hold
+/// producers back.
 ///
-///   producers ─▶ ROUTER ─▶ poll thread ─raw_message─▶ batcher ─▶ writers
-///   producers ◀─ ROUTER ◀─ poll thread ◀─inproc PULL◀─ PUSH ◀─ this actor ◀─reply_batch─┘
+///   producers ─▶ ROUTER ─▶ poll thread ─raw_messages─▶ batcher ─▶ writers
+///   producers ◀─ ROUTER ◀─ poll thread ◀─queue (+ inproc wake)◀─ this actor ◀─reply_batch─┘
 ///
 /// On stop (exit from the supervisor) the thread stops reading, keeps sending replies until
 /// every message read is answered or broker.drain_timeout_ms passes (the rest are answered

@@ -9,8 +9,8 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      g++ cmake make pkg-config libcaf-dev libpqxx-dev libpq-dev libboost-json1.81-dev \
-      libzmq3-dev cppzmq-dev libtomlplusplus-dev \
+      g++ cmake make pkg-config libcaf-dev libpqxx-dev libpq-dev libssl-dev \
+      libboost-json1.81-dev libzmq3-dev cppzmq-dev libtomlplusplus-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -27,7 +27,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCPIPE_BUILD_TESTS=O
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libcaf-core0.17 libpqxx-6.4 libpq5 libzmq5 libtomlplusplus3 libboost-json1.81.0 tzdata \
+      libcaf-core0.17 libpqxx-6.4 libpq5 libssl3 libzmq5 libtomlplusplus3 libboost-json1.81.0 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /usr/share/scpipe --shell /usr/sbin/nologin scpipe
 COPY --from=build /src/build/scpipe /usr/local/bin/scpipe

@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "core/publish_messages.hpp"
 #include "core/version.hpp"
+#include "db/connection.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -282,6 +283,7 @@ const std::vector<command>& commands() {
 }
 
 int main(int argc, char** argv) {
+  db::keep_openssl_until_exit();
   // Whatever a command prints goes through the secret scrubber, as log lines do (the secrets
   // are registered once the configuration is read).
   log::scrub_stream(std::cout);

@@ -7,7 +7,14 @@
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 
+#include <openssl/crypto.h>
+
 namespace scpipe::db {
+
+void keep_openssl_until_exit() {
+  // The first initialisation decides whether OpenSSL registers its atexit cleanup.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+}
 
 void ping(pqxx::connection& conn) {
   pqxx::nontransaction tx{conn};

@@ -38,6 +38,15 @@ std::string error_text(const pqxx::sql_error& e, bool with_migrate_hint = true);
 /// One trivial query (`select 1`): throws when the database does not answer.
 void ping(pqxx::connection& conn);
 
+/// Call first thing in main, before any thread opens a connection. libpq uses OpenSSL (SCRAM's
+/// nonces, TLS), which keeps state per thread and frees it when each thread exits. By default
+/// OpenSSL also tears down its process-wide state at exit, deleting that per-thread key: CAF
+/// lets main return as soon as a detached actor's function ends, while that thread may still be
+/// running its exit destructors, so the two raced (a leak report under LeakSanitizer, a rare
+/// segfault in libcrypto). Leaving the process-wide state to the operating system at exit
+/// removes the race; each thread still frees its own.
+void keep_openssl_until_exit();
+
 /// A database connection whose server notices go to the JSON log instead of raw stderr.
 class connection {
 public:

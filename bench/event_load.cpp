@@ -16,6 +16,9 @@
 //       answer at all for --stall-s seconds (default 300) it gives up and exits 1.
 //       --producers P sends from P sockets at once (one thread each; default 1), message k
 //       from producer k mod P, each with W in flight and 1/P of --rate.
+//       --endpoint may be repeated: each producer's DEALER connects to every endpoint (several
+//       `scpipe run` instances on one database) and spreads its messages over those it is
+//       connected to; a resend may go to another instance.
 //       --session on sends each message with a producer-session frame (docs/protocol.md):
 //       producer "P.p<k>", sequence = the message's number among that producer's.
 //       --latencies FILE writes one line per answered message: its sequence number, when it
@@ -159,7 +162,7 @@ int gen_csv(uint64_t n, const char* path) {
 using clock_type = std::chrono::steady_clock;
 
 struct send_options {
-  std::string endpoint;
+  std::vector<std::string> endpoints; // --endpoint, repeatable: each producer connects to all
   uint64_t events = 0;
   uint64_t batch = 1000;
   uint64_t window = 64;
@@ -224,7 +227,11 @@ producer_result run_producer(const send_options& opt, uint64_t k, std::latch& re
   sock.set(zmq::sockopt::linger, 0);
   sock.set(zmq::sockopt::sndhwm, static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000)));
   sock.set(zmq::sockopt::rcvhwm, static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000)));
-  sock.connect(opt.endpoint);
+  if (opt.endpoints.size() > 1)
+    sock.set(zmq::sockopt::immediate,
+             1); // as scpipe publish: none queued for a service that is down
+  for (const auto& e : opt.endpoints)
+    sock.connect(e);
 
   const std::string prefix = opt.id_prefix + "-";
   // With --session: this producer's id; its message j is sequence number j.
@@ -464,7 +471,8 @@ int send(const send_options& opt) {
 [[noreturn]] void usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s gen-csv N FILE\n"
-               "       %s send --endpoint E --events N --batch B --window W [--rate EVENTS_PER_S]\n"
+               "       %s send --endpoint E [--endpoint E2 ...] --events N --batch B --window W "
+               "[--rate EVENTS_PER_S]\n"
                "            [--id-prefix P] [--first K] [--duration-s D] [--drain-s S]"
                " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n"
                "            [--producers P] [--session on|off]\n",
@@ -508,7 +516,7 @@ int main(int argc, char** argv) {
     std::string_view key = argv[i];
     const char* value = argv[i + 1];
     if (key == "--endpoint")
-      opt.endpoint = value;
+      opt.endpoints.emplace_back(value);
     else if (key == "--events")
       opt.events = to_count(argv[0], value);
     else if (key == "--batch")
@@ -538,7 +546,7 @@ int main(int argc, char** argv) {
     else
       usage(argv[0]);
   }
-  if (opt.endpoint.empty() || opt.events == 0 || opt.batch == 0 || opt.window == 0
+  if (opt.endpoints.empty() || opt.events == 0 || opt.batch == 0 || opt.window == 0
       || opt.producers == 0 || opt.producers > 1024 || opt.id_prefix.empty()
       || opt.id_prefix.size() > 200)
     usage(argv[0]);

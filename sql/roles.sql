@@ -113,6 +113,7 @@ grant select, insert, update on scpipe.etl_run, scpipe.rejected_user_document to
 grant usage on sequence scpipe.etl_run_run_id_seq to scpipe_etl;
 grant execute on function
     scpipe.run_user_etl(text, boolean),
+    scpipe.try_lock_user_etl(),
     scpipe.upstream_int(jsonb),
     scpipe.upstream_bool(jsonb),
     scpipe.days_in_month(int, int),

@@ -44,7 +44,13 @@ void run_once(self_pointer self) {
       return; // stopping: no new run
     db::query_interrupt::scope guard{*st.interrupt};
     log::debug(component, "user etl run starting", {{"timezone", st.etl.timezone}});
-    auto s = db::run_user_etl(st.conn->get(), st.etl.timezone);
+    auto run = db::try_run_user_etl(st.conn->get(), st.etl.timezone);
+    if (!run) {
+      log::info(component, "user etl tick skipped: another run (another instance, or scpipe etl) "
+                           "holds the lock");
+      return;
+    }
+    const auto& s = *run;
     log::info(component, "user etl run",
               {{"run_id", s.run_id},
                {"inserted", s.inserted},

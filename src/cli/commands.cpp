@@ -130,6 +130,10 @@ const std::string& publish_details() {
         "                    files and --batch (e.g. after a crash or SIGINT) sends the same ids,\n"
         "                    which the service answers 'duplicate' where it committed them\n"
         "                    already: nothing is written twice.\n"
+        "  --endpoint=E      send to E instead of broker.endpoint; repeat it for several\n"
+        "                    services on one database: messages are spread over those that are\n"
+        "                    connected, and a resend may reach another one, which answers\n"
+        "                    'duplicate' for what the first committed\n"
         "  --allow-rejected  exit 0 even when events were rejected (they are still reported)\n"
         "  --client-key=FILE with --server-key: CURVE, as the service's broker.curve_* keys\n"
         "                    require; FILE is this producer's secret certificate (scpipe keygen)\n"
@@ -217,7 +221,7 @@ const std::vector<command>& commands() {
        "[OPTIONS] FILE...",
        "sends events to a running service, waits for every reply",
        publish_details(),
-       {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix=",
+       {"--batch=", "--window=", "--timeout-ms=", "--max-attempts=", "--id-prefix=", "--endpoint=",
         "--allow-rejected", "--client-key=", "--server-key="},
        1,
        -1,

@@ -41,6 +41,15 @@ struct invocation {
         found = f.substr(flag.size() + 1);
     return found;
   }
+
+  /// Every value of a flag that may be repeated (e.g. "--endpoint"), in the order given.
+  std::vector<std::string> values(std::string_view flag) const {
+    std::vector<std::string> found;
+    for (const auto& f : flags)
+      if (f.size() > flag.size() && f.starts_with(flag) && f[flag.size()] == '=')
+        found.push_back(f.substr(flag.size() + 1));
+    return found;
+  }
 };
 
 /// One subcommand of the scpipe binary.

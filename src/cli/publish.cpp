@@ -24,8 +24,8 @@ namespace {
 
 constexpr const char* component = "publish";
 
-/// A DEALER connected to broker.endpoint (with CURVE when the options say so), and the
-/// monitor that tells whether a connection was made.
+/// A DEALER connected to every endpoint (broker.endpoint unless --endpoint is given; with CURVE
+/// when the options say so), and the monitor that tells whether a connection was made.
 struct broker_socket {
   // The context outlives the socket; linger 0: nothing waits on exit for unsent requests
   // (every one that matters is either answered or reported).
@@ -34,10 +34,14 @@ struct broker_socket {
   std::optional<connection_watch> watch;
 };
 
-/// Connects; what is wrong with the endpoint when it cannot.
-std::optional<std::string> connect(broker_socket& b, const publish_options& opts,
-                                   const std::string& endpoint) {
+/// Connects; what is wrong with an endpoint when it cannot.
+std::optional<std::string> connect(broker_socket& b, const publish_options& opts) {
   b.socket.set(zmq::sockopt::linger, 0);
+  // Several services: the DEALER spreads messages over them, round robin. Only over those it
+  // is connected to, so a service that is down is not given messages to hold until it returns
+  // (its share times out and is resent, to the others, under the same ids).
+  if (opts.endpoints.size() > 1)
+    b.socket.set(zmq::sockopt::immediate, 1);
   if (opts.client_key) {
     // A service that refuses this key never answers: messages time out and are resent until
     // --max-attempts, then reported as failed.
@@ -46,10 +50,13 @@ std::optional<std::string> connect(broker_socket& b, const publish_options& opts
     b.socket.set(zmq::sockopt::curve_secretkey, opts.client_key->secret_key);
   }
   b.watch.emplace(b.context, b.socket); // before connect, to see the first connection
-  try {
-    b.socket.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    return "broker.endpoint \"" + endpoint + "\": cannot connect: " + e.what();
+  for (const auto& endpoint : opts.endpoints) {
+    try {
+      b.socket.connect(endpoint);
+    } catch (const zmq::error_t& e) {
+      return std::string{opts.endpoints_given ? "--endpoint" : "broker.endpoint"} + " \"" + endpoint
+             + "\": cannot connect: " + e.what();
+    }
   }
   return std::nullopt;
 }
@@ -166,12 +173,12 @@ void publish_run::say_resent(size_t resent, const std::string& example) {
     told_nothing_answers_ = true;
     source_.hide();
     std::cerr << "scpipe publish: "
-              << nothing_answers(inv_.cfg.broker.endpoint, watch, opts_.window.reply_timeout,
+              << nothing_answers(opts_.endpoint_list(), watch, opts_.window.reply_timeout,
                                  opts_.client_key.has_value())
               << '\n';
   }
   log::warn(component, "no reply within --timeout-ms; resent with the same ids",
-            {{"endpoint", inv_.cfg.broker.endpoint},
+            {{"endpoint", opts_.endpoint_list()},
              {"connected", watch.connected()},
              {"messages", resent},
              {"example_id", example}});
@@ -277,13 +284,13 @@ int publish_command(const invocation& inv) {
         throw input_error{path + ": cannot open: " + std::strerror(errno)};
     auto prefix = opts.id_prefix ? *opts.id_prefix : random_prefix();
     broker_socket broker;
-    if (auto problem = connect(broker, opts, inv.cfg.broker.endpoint)) {
+    if (auto problem = connect(broker, opts)) {
       std::cerr << "scpipe publish: " << *problem << '\n';
       return exit_usage;
     }
     signal_pipe signals;
     log::info(component, "publishing",
-              {{"endpoint", inv.cfg.broker.endpoint},
+              {{"endpoint", opts.endpoint_list()},
                {"files", inv.args.size()},
                {"id_prefix", prefix},
                {"curve", opts.client_key.has_value()}});

@@ -42,6 +42,13 @@ std::variant<publish_options, std::string> parse_options(const invocation& inv) 
   out.window.capacity = static_cast<size_t>(window);
   out.window.reply_timeout = std::chrono::milliseconds{timeout_ms};
   out.window.max_attempts = static_cast<size_t>(max_attempts);
+  out.endpoints = inv.values("--endpoint");
+  for (const auto& e : out.endpoints)
+    if (e.empty())
+      return "--endpoint: must not be empty";
+  out.endpoints_given = !out.endpoints.empty();
+  if (out.endpoints.empty())
+    out.endpoints.push_back(inv.cfg.broker.endpoint);
   if (auto prefix = inv.value("--id-prefix")) {
     if (auto problem = check_id_prefix(*prefix))
       return "--id-prefix: " + *problem;

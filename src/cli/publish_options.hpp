@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace scpipe::cli {
 
@@ -43,6 +44,17 @@ struct publish_options {
   size_t batch = batch_flag.fallback;
   window_settings window;
   std::optional<std::string> id_prefix; ///< nothing: a random one
+  /// The services to send to: --endpoint, repeatable; when none is given, broker.endpoint.
+  std::vector<std::string> endpoints;
+  bool endpoints_given = false;
+
+  /// The endpoints as messages name them: "tcp://a:5555, tcp://b:5555".
+  std::string endpoint_list() const {
+    std::string out;
+    for (const auto& e : endpoints)
+      out += (out.empty() ? "" : ", ") + e;
+    return out;
+  }
   /// CURVE: this client's key pair and the service's public key; nothing: plain TCP.
   std::optional<curve_key_pair> client_key;
   std::string server_key;

@@ -42,10 +42,12 @@ void connection_watch::take_events() {
       continue;
     uint16_t event = 0;
     std::memcpy(&event, frames[0].data(), sizeof event);
-    if (event == ZMQ_EVENT_CONNECTED)
-      connected_ = ever_connected_ = true;
-    else if (event == ZMQ_EVENT_DISCONNECTED)
-      connected_ = false;
+    if (event == ZMQ_EVENT_CONNECTED) {
+      ++connections_;
+      ever_connected_ = true;
+    } else if (event == ZMQ_EVENT_DISCONNECTED && connections_ > 0) {
+      --connections_;
+    }
   }
 }
 

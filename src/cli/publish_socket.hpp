@@ -32,8 +32,9 @@ public:
   /// Reads the events that arrived.
   void take_events();
 
+  /// Whether a connection is up now (to any of the endpoints).
   bool connected() const {
-    return connected_;
+    return connections_ > 0;
   }
   bool ever_connected() const {
     return ever_connected_;
@@ -41,11 +42,12 @@ public:
 
 private:
   zmq::socket_t events_;
-  bool connected_ = false;
+  size_t connections_ = 0;
   bool ever_connected_ = false;
 };
 
 /// Said once, at the first timeout when no reply has come at all: what the user can check.
+/// `endpoint` may list several.
 std::string nothing_answers(const std::string& endpoint, const connection_watch& watch,
                             std::chrono::milliseconds timeout, bool curve);
 

@@ -7,9 +7,11 @@
 
 namespace scpipe::db {
 
-etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bool full) {
-  auto start = std::chrono::steady_clock::now();
-  pqxx::work tx{conn};
+namespace {
+
+/// Runs the ETL in `tx` and commits.
+etl_summary run_and_commit(pqxx::work& tx, const std::string& timezone, bool full,
+                           std::chrono::steady_clock::time_point start) {
   auto row = tx.exec_params1("select run_id, inserted, changed, unchanged, rejected, document_seq, "
                              "crm_seq from scpipe.run_user_etl($1, $2)",
                              timezone, full);
@@ -25,6 +27,22 @@ etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bo
   s.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+} // namespace
+
+etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bool full) {
+  auto start = std::chrono::steady_clock::now();
+  pqxx::work tx{conn};
+  return run_and_commit(tx, timezone, full, start);
+}
+
+std::optional<etl_summary> try_run_user_etl(pqxx::connection& conn, const std::string& timezone) {
+  auto start = std::chrono::steady_clock::now();
+  pqxx::work tx{conn};
+  if (!tx.exec1("select scpipe.try_lock_user_etl()")[0].as<bool>())
+    return std::nullopt; // the transaction rolls back: nothing was done
+  return run_and_commit(tx, timezone, false, start);
 }
 
 dimension_gaps count_dimension_gaps(pqxx::connection& conn) {

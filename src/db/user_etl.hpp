@@ -3,6 +3,7 @@
 #include <pqxx/connection>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,10 @@ std::vector<int32_t> current_user_ids(pqxx::connection& conn);
 /// upstream times without one (etl.timezone); `full` reconsiders every staging row.
 /// libpqxx exceptions pass through (the caller decides between retry and give-up).
 etl_summary run_user_etl(pqxx::connection& conn, const std::string& timezone, bool full = false);
+
+/// The same incremental run, unless another one (another instance's scheduler, a `scpipe etl`)
+/// holds the ETL's lock: then nothing, at once, with nothing done (scpipe.try_lock_user_etl,
+/// sql/0008). The ETL scheduler's: instances on one database skip a tick instead of queueing.
+std::optional<etl_summary> try_run_user_etl(pqxx::connection& conn, const std::string& timezone);
 
 } // namespace scpipe::db

@@ -206,6 +206,45 @@ TEST_F(publish, events_go_in_messages_of_batch_size_under_unique_ids) {
   EXPECT_EQ(users.size(), 25u) << "every event sent once";
 }
 
+TEST_F(publish, several_endpoints_share_the_messages_and_one_that_is_down_gets_none) {
+  test_broker a;
+  test_broker b;
+  auto down = "tcp://127.0.0.1:" + std::to_string(test::free_tcp_port());
+  auto path = ndjson("events.ndjson", 200);
+  auto r = test::run({SCPIPE_BINARY, "publish", "--batch=1", "--timeout-ms=2000",
+                      "--endpoint=" + a.endpoint(), "--endpoint=" + down,
+                      "--endpoint=" + b.endpoint(), path},
+                     {}, 20s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  // Nothing was queued for the endpoint that is down, to time out and be resent.
+  EXPECT_EQ(r.out, clean_summary(200, 200));
+  auto to_a = a.requests();
+  auto to_b = b.requests();
+  EXPECT_GT(to_a.size(), 0u);
+  EXPECT_GT(to_b.size(), 0u);
+  std::set<std::string> ids;
+  for (const auto* reqs : {&to_a, &to_b})
+    for (const auto& q : *reqs)
+      ids.insert(q.id);
+  EXPECT_EQ(to_a.size() + to_b.size(), 200u);
+  EXPECT_EQ(ids.size(), 200u) << "each message went to one of them, once";
+}
+
+TEST_F(publish, an_endpoint_it_cannot_use_is_exit_2_naming_it) {
+  auto path = ndjson("events.ndjson", 1);
+  auto r = test::run(
+      {SCPIPE_BINARY, "publish", "--endpoint=tcp://127.0.0.1:1", "--endpoint=nonsense://x", path});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(test::command_messages(r.err).find("--endpoint \"nonsense://x\": cannot connect"),
+            std::string::npos)
+      << r.err;
+  auto empty = test::run({SCPIPE_BINARY, "publish", "--endpoint=", path});
+  EXPECT_EQ(empty.code, 2);
+  EXPECT_NE(test::command_messages(empty.err).find("--endpoint: must not be empty"),
+            std::string::npos)
+      << empty.err;
+}
+
 TEST_F(publish, json_array_events_are_sent_exactly_as_they_came) {
   test_broker broker;
   auto path = write("events.json", "[\n  {\"user_id\": \"7\",  \"event_type\": \"login\"},\n"

@@ -240,7 +240,8 @@ TEST_F(roles, writer_runs_the_event_path_and_replay_and_nothing_else) {
     EXPECT_EQ(mixed.body.accepted, 1u) << mixed.text;
     EXPECT_EQ(mixed.body.rejected, 2u) << mixed.text;
     EXPECT_TRUE(s.svc->wait_for_stderr("user etl failed", 10s)) << s.svc->err();
-    EXPECT_NE(s.svc->err().find("permission denied for function run_user_etl"), std::string::npos)
+    EXPECT_NE(s.svc->err().find("permission denied for function try_lock_user_etl"),
+              std::string::npos)
         << s.svc->err();
     EXPECT_EQ(s.stop(), 0) << s.svc->err();
   }

@@ -96,6 +96,11 @@ grant select, insert on scpipe.rejected_event to scpipe_writer;
 grant update (replayed_at, replay_note) on scpipe.rejected_event to scpipe_writer;
 -- Readiness: the service checks that the database has every migration it needs.
 grant select on scpipe.schema_migrations to scpipe_writer;
+-- The event partitions (sql/0009): made ahead and dropped past events.retention by the
+-- service, through functions that run as the schema's owner.
+grant select on scpipe.event_partition to scpipe_writer;
+grant execute on function scpipe.make_event_partitions(text, int),
+                          scpipe.drop_event_partitions(interval) to scpipe_writer;
 
 -- -- scpipe_etl: loading staging and the SCD type-2 merge (sql/0003_user_etl.sql) --------------
 grant usage on schema staging, sc, scpipe to scpipe_etl;

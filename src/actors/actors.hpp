@@ -29,6 +29,12 @@ using etl_scheduler_actor = caf::typed_actor<
     /// etl.interval_s after this one's start; runs therefore never overlap.
     caf::reacts_to<caf::tick_atom>>;
 
+/// The PARTITION KEEPER actor interface. Runs detached: partition DDL blocks on the database.
+using partition_keeper_actor = caf::typed_actor<
+    /// Makes the missing partitions ahead, drops those past events.retention, and schedules the
+    /// next tick (an hour later; a minute after a failure).
+    caf::reacts_to<caf::tick_atom>>;
+
 /// The DB WRITER actor interface. One per database.pool_size connection; runs detached: COPY
 /// and commit block on the database.
 using db_writer_actor = caf::typed_actor<

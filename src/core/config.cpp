@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <unistd.h>
 
@@ -67,6 +68,16 @@ std::optional<std::string> check_endpoint(const std::string& endpoint) {
     if (endpoint.starts_with(scheme) && endpoint.size() > scheme.size())
       return std::nullopt;
   return "must be a ZeroMQ endpoint such as \"tcp://127.0.0.1:5555\", got \"" + endpoint + "\"";
+}
+
+/// events.retention: empty, or a whole number of days, weeks, months or years ("13 months").
+std::optional<std::string> check_retention(const std::string& text) {
+  static const std::regex form{R"(^ *[1-9][0-9]{0,5} +(day|week|month|year)s? *$)"};
+  if (text.empty() || std::regex_match(text, form))
+    return std::nullopt;
+  return "must be empty (keep every event) or a count of days, weeks, months or years such as "
+         "\"13 months\", got \""
+         + text + "\"";
 }
 
 /// host:port for the HTTP endpoint, or empty for none.
@@ -142,6 +153,13 @@ const std::vector<key_spec>& key_table() {
       spec(keys::etl_interval_s, [](c& x) -> int64_t& { return x.etl.interval_s; }),
       spec(
           keys::etl_timezone, [](c& x) -> std::string& { return x.etl.timezone; }, check_time_zone),
+      spec(keys::events_partition_interval,
+           [](c& x) -> std::string& { return x.events.partition_interval; }),
+      spec(keys::events_partitions_ahead,
+           [](c& x) -> int64_t& { return x.events.partitions_ahead; }),
+      spec(
+          keys::events_retention, [](c& x) -> std::string& { return x.events.retention; },
+          check_retention),
       spec(keys::log_level, [](c& x) -> std::string& { return x.log.level; }),
       spec(keys::log_format, [](c& x) -> std::string& { return x.log.format; }),
       spec(keys::supervisor_restart_backoff_initial_ms,

@@ -52,6 +52,14 @@ struct batcher_config {
   int64_t linger_ms = keys::batcher_linger_ms.fallback;
 };
 
+/// [events]: sc.sc_user_event's partitions by time (sql/0009).
+struct events_config {
+  std::string partition_interval{keys::events_partition_interval.fallback};
+  int64_t partitions_ahead = keys::events_partitions_ahead.fallback;
+  /// A PostgreSQL interval such as "13 months"; empty: keep every event.
+  std::string retention{keys::events_retention.fallback};
+};
+
 /// [log]: what standard error carries, and how.
 struct log_config {
   std::string level{keys::log_level.fallback};
@@ -80,6 +88,7 @@ struct config {
   batcher_config batcher;
   http_config http;
   etl_config etl;
+  events_config events;
   log_config log;
   supervisor_config supervisor;
 };

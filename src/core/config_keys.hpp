@@ -101,6 +101,18 @@ inline constexpr integer_key_row etl_interval_s{
 inline constexpr string_key_row etl_timezone{"etl", "timezone", "UTC", "",
                                              "time zone of upstream times written without one"};
 
+// -- [events] --------------------------------------------------------------------------------
+inline constexpr string_key_row events_partition_interval{
+    "events", "partition_interval", "month", "day week month",
+    "event_ts span of one partition of sc.sc_user_event (in UTC)"};
+inline constexpr integer_key_row events_partitions_ahead{
+    "events", "partitions_ahead",
+    3,        1,
+    1000,     "partitions the service keeps made beyond the current one"};
+inline constexpr string_key_row events_retention{
+    "events", "retention", "", "",
+    "how long events are kept, e.g. \"13 months\": older partitions are dropped; empty: all"};
+
 // -- [log] -----------------------------------------------------------------------------------
 inline constexpr string_key_row log_level{"log", "level", "info", "debug info warn error",
                                           "lowest level written"};

@@ -123,7 +123,20 @@ TEST_F(schema_contract, primary_keys_are_the_contract_ones) {
   EXPECT_EQ(primary_key_of("sc.sc_user"), (std::vector<std::string>{"user_id"}));
   EXPECT_EQ(primary_key_of("sc.sc_user_hist"),
             (std::vector<std::string>{"user_id", "effective_from_ts"}));
-  EXPECT_EQ(primary_key_of("sc.sc_user_event"), (std::vector<std::string>{"user_event_id"}));
+  // Partitioned by event_ts (sql/0009): a partitioned table's key must hold the partition key.
+  EXPECT_EQ(primary_key_of("sc.sc_user_event"),
+            (std::vector<std::string>{"user_event_id", "event_ts"}));
+}
+
+TEST_F(schema_contract, events_are_range_partitioned_by_event_ts_with_a_default_partition) {
+  auto rows = query("select pg_get_partkeydef('sc.sc_user_event'::regclass), "
+                    "(select count(*) from pg_partitioned_table p join pg_class c "
+                    " on c.oid = p.partdefid where p.partrelid = 'sc.sc_user_event'::regclass), "
+                    "(select attnotnull from pg_attribute where attrelid = "
+                    " 'sc.sc_user_event'::regclass and attname = 'event_ts')");
+  EXPECT_EQ(rows[0][0].as<std::string>(), "RANGE (event_ts)");
+  EXPECT_EQ(rows[0][1].as<int>(), 1) << "a default partition takes any other time";
+  EXPECT_TRUE(rows[0][2].as<bool>()) << "event_ts is part of the key, so NOT NULL";
 }
 
 TEST_F(schema_contract, event_id_is_a_bigserial_owned_by_its_column) {

@@ -224,6 +224,21 @@ TEST(config, time_zone_must_be_one_the_system_knows) {
   EXPECT_EQ(parse_errors("[etl]\ntimezone = \"\"\n").size(), 1u);
 }
 
+TEST(config, event_retention_is_empty_or_a_count_of_days_weeks_months_or_years) {
+  EXPECT_EQ(parse_ok("").events.retention, "");
+  EXPECT_EQ(parse_ok("[events]\nretention = \"13 months\"\n").events.retention, "13 months");
+  EXPECT_EQ(parse_ok("[events]\nretention = \"1 day\"\n").events.retention, "1 day");
+  for (const char* bad : {"13", "months", "0 days", "-1 days", "13 fortnights", "1 day; drop"}) {
+    auto errors = parse_errors(std::string{"[events]\nretention = \""} + bad + "\"\n");
+    ASSERT_EQ(errors.size(), 1u) << bad;
+    EXPECT_NE(errors[0].find("test.toml:2: events.retention: must be empty"), std::string::npos)
+        << errors[0];
+  }
+  EXPECT_EQ(parse_errors("[events]\npartition_interval = \"hour\"\n").size(), 1u);
+  EXPECT_EQ(parse_ok("[events]\npartition_interval = \"week\"\n").events.partition_interval,
+            "week");
+}
+
 TEST(config, create_roles_is_a_boolean_from_the_file_or_the_environment) {
   EXPECT_FALSE(parse_ok("").database.create_roles);
   EXPECT_TRUE(parse_ok("[database]\ncreate_roles = true\n").database.create_roles);

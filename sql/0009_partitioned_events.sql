@@ -83,54 +83,107 @@ create table sc.sc_user_event_default partition of sc.sc_user_event default;
 comment on table sc.sc_user_event_default is
   'Events whose event_ts falls outside every partition made (see scpipe.event_partition).';
 
--- The partitions and their bounds ([lower_ts, upper_ts); both null for the default partition).
-create view scpipe.event_partition as
-select c.relname::text as name,
+-- Range partitions on a timestamptz key: sc.sc_user_event's here, scpipe.event_ledger's from
+-- sql/0010. Each with its parent and bounds [lower_ts, upper_ts) (both null for a default
+-- partition).
+create view scpipe.range_partition as
+select i.inhparent::regclass as parent,
+       c.relname::text as name,
        (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']*)''\)'))[1]::timestamptz
          as lower_ts,
        (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']*)''\)'))[1]::timestamptz
          as upper_ts
 from pg_inherits i
 join pg_class c on c.oid = i.inhrelid
-where i.inhparent = 'sc.sc_user_event'::regclass;
+join pg_partitioned_table p on p.partrelid = i.inhparent;
 
--- Makes the partition of the interval (day, week or month, in UTC) holding p_ts, unless a
--- partition already covers any of that interval. Events the default partition holds for the
--- interval move into it. Returns its name when it was made, else null.
-create function scpipe.ensure_event_partition(p_interval text, p_ts timestamptz)
+-- The event partitions, for people.
+create view scpipe.event_partition as
+select name, lower_ts, upper_ts from scpipe.range_partition
+where parent = 'sc.sc_user_event'::regclass;
+
+-- Makes the partition of p_parent for the interval (day, week or month, in UTC) holding p_ts,
+-- named <parent>_YYYY_MM (month) or <parent>_YYYY_MM_DD, unless a partition already covers any
+-- of that interval. Rows the default partition holds for the interval move into it. Returns
+-- its name when it was made, else null.
+create function scpipe.ensure_partition(p_parent regclass, p_interval text, p_ts timestamptz)
 returns text
 language plpgsql
 as $$
 declare
   v_lower timestamptz;
   v_upper timestamptz;
+  v_schema text;
+  v_table text;
+  v_key text;
+  v_default regclass;
   part text;
 begin
   if p_interval is null or p_interval not in ('day', 'week', 'month') then
-    raise exception 'event partition interval must be day, week or month, not %',
+    raise exception 'partition interval must be day, week or month, not %',
       coalesce(p_interval, 'null');
   end if;
   v_lower := date_trunc(p_interval, p_ts at time zone 'UTC') at time zone 'UTC';
   v_upper := (date_trunc(p_interval, p_ts at time zone 'UTC') + ('1 ' || p_interval)::interval)
               at time zone 'UTC';
-  if exists (select from scpipe.event_partition p
-             where p.lower_ts < v_upper and p.upper_ts > v_lower) then
+  if exists (select from scpipe.range_partition p
+             where p.parent = p_parent and p.lower_ts < v_upper and p.upper_ts > v_lower) then
     return null;
   end if;
-  part := 'sc_user_event_' || to_char(v_lower at time zone 'UTC',
-                                      case p_interval when 'month' then 'YYYY_MM'
-                                                      else 'YYYY_MM_DD' end);
+  select n.nspname, c.relname, a.attname, nullif(pt.partdefid, 0)::regclass
+    into v_schema, v_table, v_key, v_default
+  from pg_partitioned_table pt
+  join pg_class c on c.oid = pt.partrelid
+  join pg_namespace n on n.oid = c.relnamespace
+  join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
+  where pt.partrelid = p_parent;
+  part := v_table || '_' || to_char(v_lower at time zone 'UTC',
+                                    case p_interval when 'month' then 'YYYY_MM'
+                                                    else 'YYYY_MM_DD' end);
   -- Made apart and attached: ATTACH checks that the default partition holds nothing of the
   -- interval any more, and locks the parent less than CREATE ... PARTITION OF would.
-  execute format('create table sc.%I (like sc.sc_user_event including defaults)', part);
-  execute format('insert into sc.%I select * from sc.sc_user_event_default '
-                 'where event_ts >= $1 and event_ts < $2', part)
-    using v_lower, v_upper;
-  delete from sc.sc_user_event_default where event_ts >= v_lower and event_ts < v_upper;
-  execute format('alter table sc.sc_user_event attach partition sc.%I for values from (%L) to (%L)',
-                 part, v_lower, v_upper);
+  execute format('create table %I.%I (like %s including defaults)', v_schema, part, p_parent);
+  if v_default is not null then
+    execute format('insert into %I.%I select * from %s where %I >= $1 and %I < $2',
+                   v_schema, part, v_default, v_key, v_key)
+      using v_lower, v_upper;
+    execute format('delete from %s where %I >= $1 and %I < $2', v_default, v_key, v_key)
+      using v_lower, v_upper;
+  end if;
+  execute format('alter table %s attach partition %I.%I for values from (%L) to (%L)',
+                 p_parent, v_schema, part, v_lower, v_upper);
   return part;
 end
+$$;
+
+-- Detaches and drops every partition of p_parent whose upper bound is at or before p_before,
+-- oldest first; never a default partition, never a DELETE. Returns the names dropped.
+create function scpipe.drop_partitions_before(p_parent regclass, p_before timestamptz)
+returns setof text
+language plpgsql
+as $$
+declare
+  p record;
+begin
+  for p in select r.name, n.nspname
+           from scpipe.range_partition r
+           join pg_class c on c.oid = r.parent
+           join pg_namespace n on n.oid = c.relnamespace
+           where r.parent = p_parent and r.upper_ts <= p_before
+           order by r.lower_ts loop
+    execute format('alter table %s detach partition %I.%I', p_parent, p.nspname, p.name);
+    execute format('drop table %I.%I', p.nspname, p.name);
+    return next p.name;
+  end loop;
+end
+$$;
+
+-- The event partition of the interval holding p_ts (scpipe.ensure_partition).
+create function scpipe.ensure_event_partition(p_interval text, p_ts timestamptz)
+returns text
+language sql
+as $$
+  select scpipe.ensure_partition('sc.sc_user_event', p_interval, p_ts)
 $$;
 
 -- The two functions below run as the schema's owner. Only roles with USAGE on schema scpipe
@@ -181,19 +234,12 @@ security definer
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '5s'
 as $$
-declare
-  p record;
 begin
   if p_retention is null or p_retention <= interval '0' then
     raise exception 'event retention must be a positive interval, not %',
       coalesce(p_retention::text, 'null');
   end if;
-  for p in select e.name from scpipe.event_partition e
-           where e.upper_ts <= now() - p_retention order by e.lower_ts loop
-    execute format('alter table sc.sc_user_event detach partition sc.%I', p.name);
-    execute format('drop table sc.%I', p.name);
-    return next p.name;
-  end loop;
+  return query select scpipe.drop_partitions_before('sc.sc_user_event', now() - p_retention);
 end
 $$;
 

@@ -31,8 +31,9 @@ using etl_scheduler_actor = caf::typed_actor<
 
 /// The PARTITION KEEPER actor interface. Runs detached: partition DDL blocks on the database.
 using partition_keeper_actor = caf::typed_actor<
-    /// Makes the missing partitions ahead, drops those past events.retention, and schedules the
-    /// next tick (an hour later; a minute after a failure).
+    /// Makes the missing partitions ahead, drops those past events.retention, rolls the id
+    /// ledger's day and drops its days past broker.dedup_retention_days; schedules the next
+    /// tick (an hour later; a minute after a failure).
     caf::reacts_to<caf::tick_atom>>;
 
 /// The DB WRITER actor interface. One per database.pool_size connection; runs detached: COPY
@@ -42,7 +43,8 @@ using db_writer_actor = caf::typed_actor<
     /// committed. Connection and transient errors are retried with backoff for up to
     /// database.write_deadline_ms; past it the messages are answered `retry`.
     caf::replies_to<shared_batch>::with<reply_batch>,
-    /// Deletes ledger rows older than broker.dedup_retention_days.
+    /// Deletes session-ledger rows older than broker.dedup_retention_days (the id ledger is
+    /// dropped by day partitions, by the partition keeper).
     caf::reacts_to<prune_atom>,
     /// While idle: one trivial query (connecting first if need be), so /readyz follows the
     /// database without traffic.

@@ -277,12 +277,13 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
           return; // busy: the next prune will do
         try {
           ensure_connection(st);
-          auto n = db::prune_event_ledger(st.conn->get(), st.settings.dedup_retention_days);
-          log::info(component, "pruned the message-id ledger",
+          auto n = db::prune_session_ledger(st.conn->get(), st.settings.dedup_retention_days);
+          log::info(component, "pruned the session ledger",
                     {{"deleted", n}, {"retention_days", st.settings.dedup_retention_days}});
         } catch (const std::exception& e) {
           st.conn.reset();
-          log::warn(component, "pruning the ledger failed", {{"error", db::one_line(e.what())}});
+          log::warn(component, "pruning the session ledger failed",
+                    {{"error", db::one_line(e.what())}});
         }
       },
   };

@@ -34,6 +34,13 @@ metrics::counter& partitions_dropped() {
   return c;
 }
 
+metrics::counter& ledger_partitions_dropped() {
+  static auto& c = metrics::global().get_counter(
+      "scpipe_ledger_partitions_dropped_total",
+      "Day partitions of scpipe.event_ledger dropped past broker.dedup_retention_days.");
+  return c;
+}
+
 /// One round; true when it did all it had to. Database problems are logged, not thrown.
 bool keep_once(self_pointer self) {
   auto& st = self->state;
@@ -49,12 +56,18 @@ bool keep_once(self_pointer self) {
       log::info(component, "event partition made",
                 {{"partition", name}, {"interval", st.events.partition_interval}});
     }
-    if (st.events.retention.empty())
-      return true;
-    for (const auto& name : db::drop_event_partitions(st.conn->get(), st.events.retention)) {
-      partitions_dropped().inc();
-      log::info(component, "event partition dropped: its events are older than events.retention",
-                {{"partition", name}, {"retention", st.events.retention}});
+    if (!st.events.retention.empty())
+      for (const auto& name : db::drop_event_partitions(st.conn->get(), st.events.retention)) {
+        partitions_dropped().inc();
+        log::info(component, "event partition dropped: its events are older than events.retention",
+                  {{"partition", name}, {"retention", st.events.retention}});
+      }
+    db::roll_ledger_day(st.conn->get());
+    for (const auto& name : db::drop_ledger_partitions(st.conn->get(), st.ledger_retention_days)) {
+      ledger_partitions_dropped().inc();
+      log::info(component,
+                "ledger partition dropped: its ids are older than broker.dedup_retention_days",
+                {{"partition", name}, {"retention_days", st.ledger_retention_days}});
     }
     return true;
   } catch (const db::connect_error& e) {
@@ -80,13 +93,15 @@ bool keep_once(self_pointer self) {
 
 partition_keeper_actor::behavior_type
 partition_keeper(self_pointer self, database_config database, events_config events,
-                 std::shared_ptr<db::query_interrupt> interrupt) {
+                 int64_t ledger_retention_days, std::shared_ptr<db::query_interrupt> interrupt) {
   self->state.database = std::move(database);
   self->state.events = std::move(events);
+  self->state.ledger_retention_days = ledger_retention_days;
   self->state.interrupt = std::move(interrupt);
   // On /metrics from the start, at 0.
   partitions_made();
   partitions_dropped();
+  ledger_partitions_dropped();
   self->send(self, caf::tick_atom_v);
   return {
       [=](caf::tick_atom) {
@@ -100,9 +115,10 @@ partition_keeper(self_pointer self, database_config database, events_config even
 child_spec partition_keeper_spec(const config& cfg) {
   auto interrupt = std::make_shared<db::query_interrupt>();
   return {"partition_keeper",
-          [db = cfg.database, events = cfg.events, interrupt](caf::actor_system& sys) {
+          [db = cfg.database, events = cfg.events, days = cfg.broker.dedup_retention_days,
+           interrupt](caf::actor_system& sys) {
             return caf::actor_cast<caf::actor>(
-                sys.spawn<caf::detached>(partition_keeper, db, events, interrupt));
+                sys.spawn<caf::detached>(partition_keeper, db, events, days, interrupt));
           },
           [interrupt] { interrupt->stop(); }};
 }

@@ -19,18 +19,20 @@ struct partition_keeper_state {
 
   database_config database;
   events_config events;
+  int64_t ledger_retention_days = 0; ///< broker.dedup_retention_days
   std::unique_ptr<db::connection> conn;
   std::shared_ptr<db::query_interrupt> interrupt;
 };
 
-/// Keeps sc.sc_user_event's partitions (sql/0009): at start and every hour, makes the current
-/// one and events.partitions_ahead more where missing, then, with events.retention set, drops
-/// those entirely older. Each partition made or dropped is logged and counted. A database
-/// problem (a lock timeout among them) is logged and tried again a minute later. Spawn
-/// detached: DDL blocks on the database.
+/// Keeps the partitions by time, at start and every hour: sc.sc_user_event's (sql/0009) the
+/// current one and events.partitions_ahead more where missing, then, with events.retention set,
+/// drops those entirely older; the id ledger's (sql/0010) rolls to today's and drops the days
+/// past `ledger_retention_days`. Each partition made or dropped is logged and counted. A
+/// database problem (a lock timeout among them) is logged and tried again a minute later.
+/// Spawn detached: DDL blocks on the database.
 partition_keeper_actor::behavior_type
 partition_keeper(partition_keeper_actor::stateful_pointer<partition_keeper_state> self,
-                 database_config database, events_config events,
+                 database_config database, events_config events, int64_t ledger_retention_days,
                  std::shared_ptr<db::query_interrupt> interrupt);
 
 /// The keeper as a supervisor child: spawned detached, its running statement cancelled when it

@@ -32,4 +32,12 @@ std::vector<std::string> drop_event_partitions(pqxx::connection& conn,
   return names_of(conn, "select * from scpipe.drop_event_partitions($1::interval)", retention);
 }
 
+void roll_ledger_day(pqxx::connection& conn) {
+  names_of(conn, "select scpipe.roll_ledger_day()::text");
+}
+
+std::vector<std::string> drop_ledger_partitions(pqxx::connection& conn, int64_t days) {
+  return names_of(conn, "select * from scpipe.drop_ledger_partitions($1::int)", days);
+}
+
 } // namespace scpipe::db

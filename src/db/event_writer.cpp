@@ -238,13 +238,19 @@ void claim_ids(pqxx::work& tx, const event_batch& batch, const std::vector<size_
   auto rejected = array_literal(
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.rejected); });
   auto digests = array_literal(owners, [&](size_t i) { return digest_token(batch.messages[i]); });
+  // The ledger is partitioned by day (sql/0010): the day comes first, in a statement of its own
+  // (it waits for a roll of the day in progress); an id is new only if no other day holds it.
+  auto day = tx.exec1("select scpipe.ledger_day()")[0].as<std::string>();
   std::set<std::string> inserted;
   for (const auto& row : tx.exec_params(
-           "insert into scpipe.event_ledger (message_id, accepted, rejected, payload_digest) "
-           "select decode(id, 'hex'), a, r, d from unnest($1::text[], $2::int[], $3::int[], "
-           "$4::bigint[]) as t(id, a, r, d) "
-           "on conflict (message_id) do nothing returning encode(message_id, 'hex')",
-           ids, accepted, rejected, digests))
+           "insert into scpipe.event_ledger (message_id, accepted, rejected, payload_digest, "
+           "ledger_day) "
+           "select decode(id, 'hex'), a, r, d, $5::timestamptz from unnest($1::text[], $2::int[], "
+           "$3::int[], $4::bigint[]) as t(id, a, r, d) "
+           "where not exists (select from scpipe.event_ledger l where l.message_id = "
+           "decode(t.id, 'hex') and l.ledger_day <> $5::timestamptz) "
+           "on conflict (message_id, ledger_day) do nothing returning encode(message_id, 'hex')",
+           ids, accepted, rejected, digests, day))
     inserted.insert(row[0].as<std::string>());
   std::map<std::string, ledger_entry> earlier; // hex id -> entry
   if (inserted.size() < owners.size())
@@ -562,15 +568,13 @@ std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const eve
   return write_once(conn, batch, maybe_committed, copy_mode::isolating);
 }
 
-uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days) {
-  pqxx::work tx{conn, "prune_event_ledger"};
+uint64_t prune_session_ledger(pqxx::connection& conn, int64_t days) {
+  pqxx::work tx{conn, "prune_session_ledger"};
   tx.exec0("set local statement_timeout = 0"); // the writer's session has the write deadline
-  uint64_t deleted = 0;
-  for (auto table : {tables::ledger, tables::session_ledger})
-    deleted += tx.exec_params("delete from " + std::string{table}
-                                  + " where committed_at < now() - make_interval(days => $1)",
-                              days)
-                   .affected_rows();
+  auto deleted = tx.exec_params("delete from " + std::string{tables::session_ledger}
+                                    + " where committed_at < now() - make_interval(days => $1)",
+                                days)
+                     .affected_rows();
   tx.commit();
   return deleted;
 }

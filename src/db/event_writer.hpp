@@ -74,7 +74,8 @@ std::optional<std::string> refusal_reason(const pqxx::sql_error& e);
 void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_view columns,
                const std::vector<std::string_view>& texts);
 
-/// Deletes ledger rows older than `days` days; returns how many.
-uint64_t prune_event_ledger(pqxx::connection& conn, int64_t days);
+/// Deletes session-ledger rows older than `days` days; returns how many. (The id ledger is
+/// partitioned by day and pruned by dropping partitions: db::drop_ledger_partitions.)
+uint64_t prune_session_ledger(pqxx::connection& conn, int64_t days);
 
 } // namespace scpipe::db

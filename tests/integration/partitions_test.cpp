@@ -145,6 +145,8 @@ TEST(partitions, migrating_a_table_that_holds_events_keeps_every_row_view_and_gr
       (1, 'web', 'login', '2019-06-02 10:00:00+00', false),
       (2, null, 'purchase', '2026-12-01 00:00:00+00', null);
     create view sc.my_logins as select count(*) as n from sc.sc_user_event where event_type = 'login';
+    insert into scpipe.event_ledger (message_id, accepted, rejected, committed_at)
+      values ('before'::bytea, 3, 0, now() - interval '2 days');
     grant select on sc.sc_user_event, sc.my_logins to public;
   )");
   const std::string rows = "select string_agg(format('%s|%s|%s|%s|%s|%s|%s', user_event_id, "
@@ -154,6 +156,11 @@ TEST(partitions, migrating_a_table_that_holds_events_keeps_every_row_view_and_gr
   auto max_id = count(db, "select max(user_event_id) from sc.sc_user_event");
   db::migrate(conn, db::embedded_migrations());
   EXPECT_EQ(db.scalar(rows), before);
+  EXPECT_EQ(db.scalar("select ledger_day = date_trunc('day', committed_at at time zone 'UTC') at "
+                      "time zone 'UTC' and accepted = 3 from scpipe.event_ledger "
+                      "where message_id = 'before'::bytea"),
+            "t")
+      << "the ledger row is kept, filed under the day it was committed";
   EXPECT_EQ(db.scalar("select relkind from pg_class where oid = 'sc.sc_user_event'::regclass"),
             "p");
   EXPECT_EQ(count(db, "select count(*) from sc.sc_user_event_default"), 0);
@@ -193,4 +200,38 @@ TEST(partitions, migration_refuses_events_without_a_time_naming_how_many) {
   EXPECT_EQ(db.scalar("select relkind from pg_class where oid = 'sc.sc_user_event'::regclass"), "r")
       << "nothing half done";
   EXPECT_EQ(count(db, "select count(*) from sc.sc_user_event"), 2);
+}
+
+TEST(partitions, ledger_days_past_the_retention_are_dropped_and_a_remembered_id_stays_duplicate) {
+  test::test_database db;
+  db.migrate();
+  auto conn = db.connect();
+  pqxx::nontransaction{conn}.exec(R"(
+    select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '10 days');
+    select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '2 days');
+    insert into scpipe.event_ledger (message_id, accepted, rejected, ledger_day) values
+      ('forgotten'::bytea, 1, 0,
+       date_trunc('day', (now() - interval '10 days') at time zone 'UTC') at time zone 'UTC'),
+      ('remembered'::bytea, 1, 0,
+       date_trunc('day', (now() - interval '2 days') at time zone 'UTC') at time zone 'UTC');
+  )");
+  test::running_service s{db, {{"SCPIPE_BROKER_DEDUP_RETENTION_DAYS", "7"}}};
+  ASSERT_TRUE(s.svc->wait_for_stderr("ledger partition dropped", 20s)) << s.svc->err();
+  EXPECT_EQ(s.metric("scpipe_ledger_partitions_dropped_total"), 1);
+  test::producer p{s.endpoint};
+  const std::string event =
+      R"([{"user_id": 1, "event_type": "login", "event_time": "2019-05-13T03:11:04Z"}])";
+  auto remembered = p.request("remembered", event, 20s);
+  EXPECT_EQ(remembered.body.status, reply_status::duplicate) << remembered.text;
+  auto forgotten = p.request("forgotten", event, 20s);
+  EXPECT_EQ(forgotten.body.status, reply_status::ok) << forgotten.text;
+  EXPECT_EQ(count(db, "select count(*) from sc.sc_user_event"), 1);
+  EXPECT_EQ(count(db, "select count(*) from scpipe.event_ledger where message_id = "
+                      "'remembered'::bytea"),
+            1)
+      << "an id another day holds is not filed again under today";
+  // Resent again, now that today holds it too: still once.
+  EXPECT_EQ(p.request("forgotten", event, 20s).body.status, reply_status::duplicate);
+  EXPECT_EQ(count(db, "select count(*) from sc.sc_user_event"), 1);
+  EXPECT_EQ(s.stop(), 0) << s.svc->err();
 }

@@ -6,6 +6,7 @@
 // exist already (made by another test's migrate, or by a parallel one right now). Each test
 // makes login roles of its own, with unique names, and drops them at its end.
 
+#include "db/event_partitions.hpp"
 #include "db/event_writer.hpp"
 #include "db/migrator.hpp"
 #include "support/database.hpp"
@@ -262,14 +263,23 @@ TEST_F(roles, writer_runs_the_event_path_and_replay_and_nothing_else) {
       << replay.out;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event where user_id = 666"), 1);
 
-  // Pruning the ledger, as the service's writers do.
+  // Pruning the ledgers, as the service does: the id ledger's old day partitions dropped (the
+  // owner files w-1 under a day 30 days ago first), the session ledger's old rows deleted; and
+  // the event partitions made ahead.
   {
     auto conn = db.connect();
-    pqxx::nontransaction{conn}.exec("update scpipe.event_ledger set committed_at = now() - "
-                                    "interval '30 days' where message_id = 'w-1'::bytea");
+    pqxx::nontransaction{conn}.exec(
+        "select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '30 days');"
+        "update scpipe.event_ledger set ledger_day = date_trunc('day', (now() - interval '30 "
+        "days') "
+        "at time zone 'UTC') at time zone 'UTC' where message_id = 'w-1'::bytea");
   }
   auto conn = writer.connect(db);
-  EXPECT_EQ(db::prune_event_ledger(conn, 7), 1u);
+  db::roll_ledger_day(conn);
+  EXPECT_EQ(db::drop_ledger_partitions(conn, 7).size(), 1u);
+  EXPECT_EQ(count("select count(*) from scpipe.event_ledger where message_id = 'w-1'::bytea"), 0);
+  EXPECT_EQ(db::prune_session_ledger(conn, 7), 0u);
+  EXPECT_NO_THROW(db::make_event_partitions(conn, "month", 3));
 
   expect_denied(conn, {
                           "create table sc.t (x int)",

@@ -83,14 +83,14 @@ grant usage on schema sc, scpipe to scpipe_writer;
 grant insert on sc.sc_user_event to scpipe_writer;
 grant usage on sequence sc.sc_user_event_user_event_id_seq to scpipe_writer;
 -- The ledger: INSERT ... ON CONFLICT DO NOTHING RETURNING and the lookup of resent ids
--- (SELECT), counts corrected for rows the database refused (UPDATE of the counts); its day
+-- (SELECT), counts corrected for rows the database refused (UPDATE of the counts); its
 -- partitions are dropped after broker.dedup_retention_days (below), so no DELETE.
 grant select, insert on scpipe.event_ledger to scpipe_writer;
 grant update (accepted, rejected) on scpipe.event_ledger to scpipe_writer;
--- ... filed under the day scpipe.ledger_day() reads (sql/0010); its day partitions are made and
--- dropped by the service through functions that run as the schema's owner.
+-- ... filed under the generation scpipe.ledger_day() reads (sql/0010); its partitions are made
+-- and dropped by the service through functions that run as the schema's owner.
 grant select on scpipe.ledger_epoch to scpipe_writer;
-grant execute on function scpipe.ledger_day(), scpipe.roll_ledger_day(),
+grant execute on function scpipe.ledger_day(), scpipe.roll_ledger_day(int),
                           scpipe.drop_ledger_partitions(int) to scpipe_writer;
 -- The session ledger (sql/0007), the same way for messages sent with a producer session.
 grant select, insert, delete on scpipe.session_ledger to scpipe_writer;

@@ -44,7 +44,7 @@ using db_writer_actor = caf::typed_actor<
     /// database.write_deadline_ms; past it the messages are answered `retry`.
     caf::replies_to<shared_batch>::with<reply_batch>,
     /// Deletes session-ledger rows older than broker.dedup_retention_days (the id ledger is
-    /// dropped by day partitions, by the partition keeper).
+    /// dropped by generations, by the partition keeper).
     caf::reacts_to<prune_atom>,
     /// While idle: one trivial query (connecting first if need be), so /readyz follows the
     /// database without traffic.

@@ -62,7 +62,7 @@ bool keep_once(self_pointer self) {
         log::info(component, "event partition dropped: its events are older than events.retention",
                   {{"partition", name}, {"retention", st.events.retention}});
       }
-    db::roll_ledger_day(st.conn->get());
+    db::roll_ledger_day(st.conn->get(), st.ledger_retention_days);
     for (const auto& name : db::drop_ledger_partitions(st.conn->get(), st.ledger_retention_days)) {
       ledger_partitions_dropped().inc();
       log::info(component,
@@ -79,8 +79,10 @@ bool keep_once(self_pointer self) {
   } catch (const pqxx::sql_error& e) {
     if (st.interrupt->stopped())
       return true;
-    log::error(component, "partition upkeep failed; nothing was changed, trying again in a minute",
-               {{"error", db::error_text(e)}, {"sqlstate", db::sqlstate_of(e)}});
+    log::error(
+        component,
+        "partition upkeep failed (the failing step changed nothing); trying again in a minute",
+        {{"error", db::error_text(e)}, {"sqlstate", db::sqlstate_of(e)}});
   } catch (const pqxx::failure& e) {
     st.conn.reset();
     log::error(component, "partition upkeep failed; trying again in a minute",

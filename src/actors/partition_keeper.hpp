@@ -26,10 +26,10 @@ struct partition_keeper_state {
 
 /// Keeps the partitions by time, at start and every hour: sc.sc_user_event's (sql/0009) the
 /// current one and events.partitions_ahead more where missing, then, with events.retention set,
-/// drops those entirely older; the id ledger's (sql/0010) rolls to today's and drops the days
-/// past `ledger_retention_days`. Each partition made or dropped is logged and counted. A
-/// database problem (a lock timeout among them) is logged and tried again a minute later.
-/// Spawn detached: DDL blocks on the database.
+/// drops those entirely older; the id ledger's (sql/0010) begins a new generation every
+/// `ledger_retention_days` and drops the generations past it. Each partition made or dropped is
+/// logged and counted. A database problem (a lock timeout among them) is logged and tried again a
+/// minute later. Spawn detached: DDL blocks on the database.
 partition_keeper_actor::behavior_type
 partition_keeper(partition_keeper_actor::stateful_pointer<partition_keeper_state> self,
                  database_config database, events_config events, int64_t ledger_retention_days,

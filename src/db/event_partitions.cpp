@@ -32,8 +32,8 @@ std::vector<std::string> drop_event_partitions(pqxx::connection& conn,
   return names_of(conn, "select * from scpipe.drop_event_partitions($1::interval)", retention);
 }
 
-void roll_ledger_day(pqxx::connection& conn) {
-  names_of(conn, "select scpipe.roll_ledger_day()::text");
+void roll_ledger_day(pqxx::connection& conn, int64_t days) {
+  names_of(conn, "select scpipe.roll_ledger_day($1::int)::text", days);
 }
 
 std::vector<std::string> drop_ledger_partitions(pqxx::connection& conn, int64_t days) {

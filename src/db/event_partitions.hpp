@@ -1,7 +1,7 @@
 #pragma once
 
 // Partitions by time, made ahead and dropped past their retention: sc.sc_user_event's
-// (sql/0009) and the id ledger's by day (sql/0010).
+// (sql/0009) and the id ledger's generations (sql/0010).
 
 #include <pqxx/connection>
 
@@ -22,11 +22,11 @@ std::vector<std::string> make_event_partitions(pqxx::connection& conn, const std
 std::vector<std::string> drop_event_partitions(pqxx::connection& conn,
                                                const std::string& retention);
 
-/// Makes the id ledger's partitions for today and tomorrow (UTC) and files new claims under
-/// today once the day has passed (scpipe.roll_ledger_day, sql/0010); one transaction.
-void roll_ledger_day(pqxx::connection& conn);
+/// Begins a new generation of the id ledger once the current one is `days` old
+/// (scpipe.roll_ledger_day, sql/0010); one transaction.
+void roll_ledger_day(pqxx::connection& conn, int64_t days);
 
-/// Drops the id ledger's day partitions whose whole day is more than `days` old
+/// Drops the id ledger's generations whose successor began at least `days` ago
 /// (scpipe.drop_ledger_partitions); one transaction. Returns the names dropped.
 std::vector<std::string> drop_ledger_partitions(pqxx::connection& conn, int64_t days);
 

@@ -238,8 +238,9 @@ void claim_ids(pqxx::work& tx, const event_batch& batch, const std::vector<size_
   auto rejected = array_literal(
       owners, [&](size_t i) { return std::to_string(batch.messages[i].content.rejected); });
   auto digests = array_literal(owners, [&](size_t i) { return digest_token(batch.messages[i]); });
-  // The ledger is partitioned by day (sql/0010): the day comes first, in a statement of its own
-  // (it waits for a roll of the day in progress); an id is new only if no other day holds it.
+  // The ledger is partitioned by generation (sql/0010): this transaction's comes first, in a
+  // statement of its own (it waits for a roll in progress); an id is new only if no earlier
+  // generation holds it (at most one more partition to probe, and the default one).
   auto day = tx.exec1("select scpipe.ledger_day()")[0].as<std::string>();
   std::set<std::string> inserted;
   for (const auto& row : tx.exec_params(
@@ -248,7 +249,7 @@ void claim_ids(pqxx::work& tx, const event_batch& batch, const std::vector<size_
            "select decode(id, 'hex'), a, r, d, $5::timestamptz from unnest($1::text[], $2::int[], "
            "$3::int[], $4::bigint[]) as t(id, a, r, d) "
            "where not exists (select from scpipe.event_ledger l where l.message_id = "
-           "decode(t.id, 'hex') and l.ledger_day <> $5::timestamptz) "
+           "decode(t.id, 'hex') and l.ledger_day < $5::timestamptz) "
            "on conflict (message_id, ledger_day) do nothing returning encode(message_id, 'hex')",
            ids, accepted, rejected, digests, day))
     inserted.insert(row[0].as<std::string>());

@@ -75,7 +75,7 @@ void copy_text(pqxx::transaction_base& tx, std::string_view table, std::string_v
                const std::vector<std::string_view>& texts);
 
 /// Deletes session-ledger rows older than `days` days; returns how many. (The id ledger is
-/// partitioned by day and pruned by dropping partitions: db::drop_ledger_partitions.)
+/// partitioned by generation and pruned by dropping them: db::drop_ledger_partitions.)
 uint64_t prune_session_ledger(pqxx::connection& conn, int64_t days);
 
 } // namespace scpipe::db

@@ -202,18 +202,22 @@ TEST(partitions, migration_refuses_events_without_a_time_naming_how_many) {
   EXPECT_EQ(count(db, "select count(*) from sc.sc_user_event"), 2);
 }
 
-TEST(partitions, ledger_days_past_the_retention_are_dropped_and_a_remembered_id_stays_duplicate) {
+TEST(partitions,
+     ledger_generations_past_the_retention_are_dropped_and_a_remembered_id_stays_duplicate) {
+  // Three generations of the id ledger: 20 days ago, 10 days ago, today's (the migration's).
+  // With 7 days' retention the first goes (its successor began 10 days ago); the second stays,
+  // since ids were filed under it until today.
   test::test_database db;
   db.migrate();
   auto conn = db.connect();
   pqxx::nontransaction{conn}.exec(R"(
+    select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '20 days');
     select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '10 days');
-    select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '2 days');
     insert into scpipe.event_ledger (message_id, accepted, rejected, ledger_day) values
       ('forgotten'::bytea, 1, 0,
-       date_trunc('day', (now() - interval '10 days') at time zone 'UTC') at time zone 'UTC'),
+       date_trunc('day', (now() - interval '20 days') at time zone 'UTC') at time zone 'UTC'),
       ('remembered'::bytea, 1, 0,
-       date_trunc('day', (now() - interval '2 days') at time zone 'UTC') at time zone 'UTC');
+       date_trunc('day', (now() - interval '10 days') at time zone 'UTC') at time zone 'UTC');
   )");
   test::running_service s{db, {{"SCPIPE_BROKER_DEDUP_RETENTION_DAYS", "7"}}};
   ASSERT_TRUE(s.svc->wait_for_stderr("ledger partition dropped", 20s)) << s.svc->err();
@@ -234,4 +238,27 @@ TEST(partitions, ledger_days_past_the_retention_are_dropped_and_a_remembered_id_
   EXPECT_EQ(p.request("forgotten", event, 20s).body.status, reply_status::duplicate);
   EXPECT_EQ(count(db, "select count(*) from sc.sc_user_event"), 1);
   EXPECT_EQ(s.stop(), 0) << s.svc->err();
+}
+
+TEST(partitions, the_ledger_begins_a_new_generation_once_the_current_one_is_the_retention_old) {
+  test::test_database db;
+  db.migrate();
+  auto conn = db.connect();
+  const std::string today = db.scalar("select date_trunc('day', now() at time zone 'UTC') at time "
+                                      "zone 'UTC'");
+  // Not yet 7 days old: no roll.
+  EXPECT_EQ(db.scalar("select scpipe.roll_ledger_day(7)"), today);
+  pqxx::nontransaction{conn}.exec(R"(
+    select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '8 days');
+    update scpipe.ledger_epoch
+      set day = date_trunc('day', (now() - interval '8 days') at time zone 'UTC') at time zone 'UTC';
+  )");
+  EXPECT_EQ(db.scalar("select scpipe.roll_ledger_day(7)"), today);
+  EXPECT_EQ(db.scalar("select scpipe.ledger_day()"), today);
+  EXPECT_EQ(count(db, "select count(*) from scpipe.range_partition where parent = "
+                      "'scpipe.event_ledger'::regclass and lower_ts = '"
+                          + today + "'"),
+            1);
+  // The 8-day-old generation's successor began today: it is kept.
+  EXPECT_EQ(count(db, "select count(*) from scpipe.drop_ledger_partitions(7)"), 0);
 }

@@ -263,19 +263,20 @@ TEST_F(roles, writer_runs_the_event_path_and_replay_and_nothing_else) {
       << replay.out;
   EXPECT_EQ(count("select count(*) from sc.sc_user_event where user_id = 666"), 1);
 
-  // Pruning the ledgers, as the service does: the id ledger's old day partitions dropped (the
-  // owner files w-1 under a day 30 days ago first), the session ledger's old rows deleted; and
-  // the event partitions made ahead.
+  // Pruning the ledgers, as the service does: the id ledger's old generations dropped (the
+  // owner files w-1 under a generation of 30 days ago, followed by one of 20 days ago, first), the
+  // session ledger's old rows deleted; and the event partitions made ahead.
   {
     auto conn = db.connect();
     pqxx::nontransaction{conn}.exec(
         "select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '30 days');"
+        "select scpipe.ensure_partition('scpipe.event_ledger', 'day', now() - interval '20 days');"
         "update scpipe.event_ledger set ledger_day = date_trunc('day', (now() - interval '30 "
         "days') "
         "at time zone 'UTC') at time zone 'UTC' where message_id = 'w-1'::bytea");
   }
   auto conn = writer.connect(db);
-  db::roll_ledger_day(conn);
+  db::roll_ledger_day(conn, 7);
   EXPECT_EQ(db::drop_ledger_partitions(conn, 7).size(), 1u);
   EXPECT_EQ(count("select count(*) from scpipe.event_ledger where message_id = 'w-1'::bytea"), 0);
   EXPECT_EQ(db::prune_session_ledger(conn, 7), 0u);

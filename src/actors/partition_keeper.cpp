@@ -35,9 +35,10 @@ metrics::counter& partitions_dropped() {
 }
 
 metrics::counter& ledger_partitions_dropped() {
-  static auto& c = metrics::global().get_counter(
-      "scpipe_ledger_partitions_dropped_total",
-      "Day partitions of scpipe.event_ledger dropped past broker.dedup_retention_days.");
+  static auto& c =
+      metrics::global().get_counter("scpipe_ledger_partitions_dropped_total",
+                                    "Generations (partitions) of scpipe.event_ledger dropped past "
+                                    "broker.dedup_retention_days.");
   return c;
 }
 

@@ -13,8 +13,8 @@ inline constexpr std::string_view crm_customers = "staging.crm_customer";
 inline constexpr std::string_view events = "sc.sc_user_event";
 inline constexpr std::string_view dead_letters = "scpipe.rejected_event";
 inline constexpr std::string_view rejected_documents = "scpipe.rejected_user_document";
-/// The ledgers of committed messages: by message id, and by producer session.
-inline constexpr std::string_view ledger = "scpipe.event_ledger";
+/// The ledger of committed session messages, pruned by the writers (the id ledger,
+/// scpipe.event_ledger, is named in its SQL and pruned by dropping its generations).
 inline constexpr std::string_view session_ledger = "scpipe.session_ledger";
 
 } // namespace scpipe::db::tables

@@ -35,14 +35,14 @@ struct invocation {
   /// The value of a flag that takes one (`flag` without '=', e.g. "--batch"); the last one
   /// given wins; nothing when it was not given.
   std::optional<std::string> value(std::string_view flag) const {
-    std::optional<std::string> found;
-    for (const auto& f : flags)
-      if (f.size() > flag.size() && f.starts_with(flag) && f[flag.size()] == '=')
-        found = f.substr(flag.size() + 1);
-    return found;
+    auto all = values(flag);
+    if (all.empty())
+      return std::nullopt;
+    return all.back();
   }
 
-  /// Every value of a flag that may be repeated (e.g. "--endpoint"), in the order given.
+  /// Every value of a flag that takes one, in the order given (e.g. "--endpoint", which may be
+  /// repeated).
   std::vector<std::string> values(std::string_view flag) const {
     std::vector<std::string> found;
     for (const auto& f : flags)

@@ -2,10 +2,13 @@
 //
 //   scpipe_bench_gen_users DIR N
 //
-//   DIR/users.json         N user documents (one JSON array; string ids and flags, nested arrays)
-//   DIR/crm.csv            N CRM rows (quoted company names with commas)
-//   DIR/change_docs.ndjson N/200 new documents for users 1, 3, 5, ... (active flipped): 0.5 %
-//   DIR/change_crm.csv     N/200 new CRM rows for users 2, 4, 6, ... (new industry):   0.5 %
+//   DIR/users.ndjson        N user documents, one per line (string ids and flags, nested arrays),
+//                           so that psql's \copy reads the same file as scpipe load-users
+//   DIR/crm.csv             N CRM rows (quoted company names with commas)
+//   DIR/change_docs.ndjson  N/200 new documents for users 1, 3, 5, ... (active flipped): 0.5 %
+//   DIR/change_crm.csv      N/200 new CRM rows for users 2, 4, 6, ... (new industry):   0.5 %
+//   DIR/small_docs.ndjson   the same with N/20000 users each (at least 1): 0.01 % in all
+//   DIR/small_crm.csv
 //
 // Deterministic: the same N gives the same files.
 
@@ -46,6 +49,25 @@ std::FILE* open(const std::string& path) {
   return f;
 }
 
+/// PREFIX_docs.ndjson: `changes` new documents for users 1, 3, 5, ... spread over 1..n (active
+/// flipped when `flip`); PREFIX_crm.csv: `changes` new CRM rows for users 2, 4, 6, ... (in
+/// `industry`).
+void write_changes(const std::string& prefix, long n, long changes, bool flip, const char* industry) {
+  long step = changes > 0 && n / (2 * changes) > 0 ? n / (2 * changes) : 1;
+  auto* docs = open(prefix + "_docs.ndjson");
+  for (long k = 0; k < changes; ++k) {
+    long id = 1 + 2 * k * step;
+    write_document(docs, id, (id % 2 == 0) != flip);
+    std::fputs("\n", docs);
+  }
+  std::fclose(docs);
+  auto* crm = open(prefix + "_crm.csv");
+  std::fputs("user_email,industry,region,company_name\n", crm);
+  for (long k = 0; k < changes; ++k)
+    write_crm(crm, 2 + 2 * k * step, industry);
+  std::fclose(crm);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -55,13 +77,11 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   long n = std::atol(argv[2]);
-  auto* users = open(dir + "/users.json");
-  std::fputs("[\n", users);
+  auto* users = open(dir + "/users.ndjson");
   for (long id = 1; id <= n; ++id) {
     write_document(users, id, id % 2 == 0);
-    std::fputs(id < n ? ",\n" : "\n", users);
+    std::fputs("\n", users);
   }
-  std::fputs("]\n", users);
   std::fclose(users);
 
   auto* crm = open(dir + "/crm.csv");
@@ -70,20 +90,9 @@ int main(int argc, char** argv) {
     write_crm(crm, id, industries[id % 6]);
   std::fclose(crm);
 
-  long changes = n / 200; // 0.5 % by document, 0.5 % by CRM: 1 % of users in all
-  auto* docs = open(dir + "/change_docs.ndjson");
-  for (long k = 0; k < changes; ++k) {
-    long id = 1 + 2 * k * (n / (2 * changes));
-    write_document(docs, id, !(id % 2 == 0));
-    std::fputs("\n", docs);
-  }
-  std::fclose(docs);
-  auto* crm_changes = open(dir + "/change_crm.csv");
-  std::fputs("user_email,industry,region,company_name\n", crm_changes);
-  for (long k = 0; k < changes; ++k) {
-    long id = 2 + 2 * k * (n / (2 * changes));
-    write_crm(crm_changes, id, "Aerospace");
-  }
-  std::fclose(crm_changes);
+  // 0.5 % by document, 0.5 % by CRM: 1 % in all. The small set's users are among those, and
+  // it changes them back (loaded after the first, it changes every user it names).
+  write_changes(dir + "/change", n, n / 200, true, "Aerospace");
+  write_changes(dir + "/small", n, n / 20000 > 0 ? n / 20000 : 1, false, "Defence");
   return 0;
 }

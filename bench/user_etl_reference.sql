@@ -31,7 +31,8 @@ select d.user_id, d.user_email::varchar(200) as user_email, d.on_trial,
        coalesce(nullif(c.industry, ''), 'unknown')::varchar(200) as user_industry,
        coalesce(nullif(c.region, ''), 'unknown')::varchar(200) as user_region,
        coalesce(nullif(c.company_name, ''), 'unknown')::varchar(200) as user_company,
-       d.signup_ts, d.active
+       d.signup_ts, d.active,
+       exists (select 1 from only sc.sc_user u where u.user_id = d.user_id) as is_current
 from ref_doc d left join ref_crm c on c.email = lower(d.user_email);
 analyze ref_user;
 
@@ -61,6 +62,6 @@ insert into sc.sc_user (user_id, user_email, on_trial, user_industry, user_regio
 select r.user_id, r.user_email, r.on_trial, r.user_industry, r.user_region, r.user_company,
        r.signup_ts, r.active
 from ref_user r
-where not exists (select 1 from only sc.sc_user u where u.user_id = r.user_id);
+where not r.is_current;
 
 commit;

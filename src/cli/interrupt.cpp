@@ -3,7 +3,11 @@
 #include "db/connection.hpp"
 #include "db/lock_wait.hpp"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -36,12 +40,19 @@ command_interrupt::command_interrupt(std::string command, pqxx::connection& conn
   // mask): no handler runs in the middle of libpq.
   auto set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC);
   thread_ = std::thread{[this] { watch(); }};
 }
 
 command_interrupt::~command_interrupt() {
   done_ = true;
+  uint64_t one = 1;
+  if (wake_fd_ < 0 || write(wake_fd_, &one, sizeof one) != sizeof one) {
+    // The watch thread then sees done_ within its next half second.
+  }
   thread_.join();
+  if (wake_fd_ >= 0)
+    close(wake_fd_);
   auto set = stop_signals();
   // A signal that came after the statement ended is still pending: unblocked, it would kill the
   // process before main() can say so; take it here instead.
@@ -55,6 +66,18 @@ int command_interrupt::interrupted_by() {
   return interrupting_signal;
 }
 
+/// Waits up to half a second for SIGINT or SIGTERM, returning as soon as `wake_fd` is written
+/// (the command is done): the signal, or 0.
+int command_interrupt::next_signal(int signal_fd) const {
+  pollfd fds[2] = {{signal_fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  if (poll(fds, wake_fd_ < 0 ? 1 : 2, 500) <= 0 || !(fds[0].revents & POLLIN))
+    return 0;
+  signalfd_siginfo info{};
+  if (read(signal_fd, &info, sizeof info) != sizeof info)
+    return 0;
+  return static_cast<int>(info.ssi_signo);
+}
+
 void command_interrupt::watch() {
   auto set = stop_signals();
   auto started = std::chrono::steady_clock::now();
@@ -62,9 +85,16 @@ void command_interrupt::watch() {
   std::unique_ptr<db::connection> observer;
   std::string reported;
   bool reporting = true;
+  // The signals are blocked in every thread: they stay pending until read here.
+  int signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
   while (!done_) {
-    timespec tick{0, 500'000'000};
-    int sig = sigtimedwait(&set, nullptr, &tick);
+    int sig = 0;
+    if (signal_fd >= 0) {
+      sig = next_signal(signal_fd);
+    } else {
+      timespec tick{0, 500'000'000};
+      sig = sigtimedwait(&set, nullptr, &tick);
+    }
     if (sig > 0 && interrupting_signal != 0) {
       std::cerr << command_ << ": a second signal: exiting now\n";
       std::_Exit(128 + sig);
@@ -97,6 +127,8 @@ void command_interrupt::watch() {
       observer.reset();
     }
   }
+  if (signal_fd >= 0)
+    close(signal_fd);
 }
 
 } // namespace scpipe::cli

@@ -19,7 +19,7 @@ namespace scpipe::cli {
 /// at once.
 ///
 ///   main thread:   [ statement on conn ..................... fails: cancelled ]
-///   watch thread:  sigtimedwait(SIGINT, SIGTERM, 0.5 s) ─▶ PQcancel(conn)
+///   watch thread:  signalfd(SIGINT, SIGTERM), 0.5 s ─▶ PQcancel(conn); woken at once when done
 ///                  every 2 s: pg_blocking_pids(conn) over a second connection ─▶ stderr
 class command_interrupt {
 public:
@@ -36,12 +36,14 @@ public:
 
 private:
   void watch();
+  int next_signal(int signal_fd) const;
 
   std::string command_;
   pqxx::connection& conn_;
   database_config database_;
   int backend_pid_;
   std::atomic<bool> done_{false};
+  int wake_fd_ = -1; ///< eventfd written by the destructor: the watch thread stops at once
   std::thread thread_;
 };
 

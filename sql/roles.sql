@@ -128,7 +128,8 @@ grant execute on function
     scpipe.upstream_bool(jsonb),
     scpipe.days_in_month(int, int),
     scpipe.parse_upstream_ts(text, text),
-    scpipe.try_jsonb(json)
+    scpipe.try_jsonb(json),
+    scpipe.staged_ts(text, text)
   to scpipe_etl;
 -- Not granted, so logged as a warning and skipped when a large load makes run_user_etl analyze
 -- a staging table: ANALYZE is the owner's (PostgreSQL 15 has no privilege for it); autovacuum

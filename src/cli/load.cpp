@@ -7,8 +7,11 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "db/connection.hpp"
+#include "db/staged_documents.hpp"
 #include "db/staging_copy.hpp"
 #include "db/tables.hpp"
+
+#include <boost/json/value.hpp>
 
 #include <pqxx/except>
 
@@ -36,12 +39,14 @@ using row = std::vector<std::optional<std::string>>;
 using row_parser = std::function<std::optional<std::string>(std::string_view chunk, bool last,
                                                             std::vector<row>& rows)>;
 
+/// Makes the parser of one file; it may ask the database what it needs to know.
+using parser_factory = std::function<row_parser(pqxx::connection&)>;
+
 /// Streams every file through `make_parser()` into `table`, one transaction per file, and
 /// prints the rows loaded per file. Stops at the first file that fails (exit 1).
 int load_files(const invocation& inv, const std::string& command, const std::string& table,
-               const std::vector<std::string>& columns,
-               const std::function<row_parser()>& make_parser, std::string_view noun,
-               std::string_view nouns) {
+               const std::vector<std::string>& columns, const parser_factory& make_parser,
+               std::string_view noun, std::string_view nouns) {
   constexpr size_t chunk_size = 1 << 20;
   std::string current; // the file being loaded, for error messages
   try {
@@ -58,7 +63,7 @@ int load_files(const invocation& inv, const std::string& command, const std::str
       std::error_code size_error;
       auto total = std::filesystem::file_size(path, size_error);
       progress shown{path, size_error ? 0 : static_cast<size_t>(total)};
-      auto parse = make_parser();
+      auto parse = make_parser(conn.get());
       db::staging_copy copy{conn.get(), table, columns};
       std::vector<row> rows;
       size_t bytes = 0;
@@ -105,24 +110,38 @@ int load_files(const invocation& inv, const std::string& command, const std::str
   return exit_failure;
 }
 
-row_parser document_parser() {
-  auto splitter = std::make_shared<json_document_splitter>();
-  auto docs = std::make_shared<std::vector<json_document>>();
-  return [splitter, docs](std::string_view chunk, bool last,
-                          std::vector<row>& rows) -> std::optional<std::string> {
-    auto err = last ? splitter->finish(*docs) : splitter->feed(chunk, *docs);
+/// Documents as they came, each with its staged fields when the database takes them (read
+/// from the parse that checks each document's syntax: each document is parsed once).
+row_parser document_parser(pqxx::connection& conn) {
+  struct state {
+    std::vector<std::optional<staged_user>> staged; // one per document found, in order
+    json_document_splitter splitter;
+    std::vector<json_document> docs;
+  };
+  auto st = std::make_shared<state>();
+  if (db::stages_fields(conn)) {
+    st->splitter = json_document_splitter{json_document_splitter::default_max_document_bytes,
+                                          [raw = st.get()](const boost::json::value& v) {
+                                            raw->staged.push_back(stage_user_document(v));
+                                          }};
+  }
+  return [st](std::string_view chunk, bool last,
+              std::vector<row>& rows) -> std::optional<std::string> {
+    auto err = last ? st->splitter.finish(st->docs) : st->splitter.feed(chunk, st->docs);
     if (err)
       return std::to_string(err->line) + ": "
              + (err->record ? "record " + std::to_string(err->record) + ": " : std::string{})
              + err->message;
-    for (auto& d : *docs)
-      rows.push_back({std::move(d.text)});
-    docs->clear();
+    for (size_t i = 0; i < st->docs.size(); ++i)
+      rows.push_back(db::staged_document_row(std::move(st->docs[i].text),
+                                             i < st->staged.size() ? st->staged[i] : std::nullopt));
+    st->docs.clear();
+    st->staged.clear();
     return std::nullopt;
   };
 }
 
-row_parser crm_parser() {
+row_parser crm_parser(pqxx::connection&) {
   struct state {
     csv_reader reader;
     crm_row_mapper mapper;
@@ -163,8 +182,8 @@ row_parser crm_parser() {
 } // namespace
 
 int load_users_command(const invocation& inv) {
-  return load_files(inv, "load-users", std::string{db::tables::user_documents}, {"user_document"},
-                    document_parser, "document", "documents");
+  return load_files(inv, "load-users", std::string{db::tables::user_documents},
+                    db::staged_document_columns(), document_parser, "document", "documents");
 }
 
 int load_crm_command(const invocation& inv) {

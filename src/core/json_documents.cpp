@@ -49,11 +49,13 @@ std::optional<json_stream_error> json_document_splitter::complete(std::vector<js
   boost::json::error_code ec;
   boost::json::parse_options opt;
   opt.max_depth = 64;
-  boost::json::parse(current_.text, ec, &mr, opt);
+  auto parsed = boost::json::parse(current_.text, ec, &mr, opt);
   if (ec) {
     state_ = state::done;
     return locate_syntax_error();
   }
+  if (visit_)
+    visit_(parsed);
   spanning_seen_ = spanning_seen_ || current_.text.find('\n') != std::string::npos;
   out.push_back(std::move(current_));
   current_ = {};

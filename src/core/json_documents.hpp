@@ -2,7 +2,10 @@
 
 #include "core/utf8.hpp"
 
+#include <boost/json/fwd.hpp>
+
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,8 +40,13 @@ public:
   /// unclosed brace would otherwise buffer the rest of the file).
   static constexpr size_t default_max_document_bytes = 256u << 20;
 
-  explicit json_document_splitter(size_t max_document_bytes = default_max_document_bytes)
-      : max_bytes_{max_document_bytes} {}
+  /// Called with each document's parse tree just before the document is appended, so a caller
+  /// that reads fields parses each document once.
+  using document_visitor = std::function<void(const boost::json::value&)>;
+
+  explicit json_document_splitter(size_t max_document_bytes = default_max_document_bytes,
+                                  document_visitor visit = {})
+      : max_bytes_{max_document_bytes}, visit_{std::move(visit)} {}
 
   /// Scans `chunk`, appending every document it completes to `out`. On an error the stream is
   /// unusable from there on.
@@ -70,6 +78,7 @@ private:
   std::optional<json_stream_error> complete(std::vector<json_document>& out);
 
   size_t max_bytes_;
+  document_visitor visit_;
   state state_ = state::start;
   bool array_ = false;
   size_t line_ = 1;

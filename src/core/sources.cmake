@@ -25,6 +25,7 @@ set(scpipe_core_sources
   report.cpp
   restart_policy.cpp
   sqlstate.cpp
+  staged_user.cpp
   utf8.cpp
   version.cpp)
 list(TRANSFORM scpipe_core_sources PREPEND ${CMAKE_CURRENT_LIST_DIR}/)

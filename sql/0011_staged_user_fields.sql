@@ -36,7 +36,28 @@ language sql stable parallel safe as $$
   end
 $$;
 
--- The ETL of 0003 with three changes: staged documents are read, not parsed (steps 1 and 8);
+-- Contract: ANALYZE of one of the tables the ETL reads or fills, for the ETL's role, which may
+-- not own them (PostgreSQL 15 lets only the owner analyze a table). A run that brought many
+-- rows refreshes their statistics, so that the next run's plans see the table as it is: a
+-- dimension planned as if empty reads every row to change a hundred.
+create function scpipe.analyze_etl_table(p_table regclass)
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if p_table not in ('staging.sc_user_document'::regclass, 'staging.crm_customer'::regclass,
+                     'sc.sc_user'::regclass, 'sc.sc_user_hist'::regclass,
+                     'sc.sc_user_checklist'::regclass, 'sc.sc_user_inspection'::regclass) then
+    raise exception 'scpipe.analyze_etl_table analyzes only the user ETL''s tables, not %', p_table;
+  end if;
+  execute format('analyze %s', p_table);
+end
+$$;
+
+-- The ETL of 0003 with these changes: settings for its plans (below); statistics through
+-- analyze_etl_table, also of the tables it filled; staged documents are read, not parsed (steps 1 and 8);
 -- the CRM rows of all candidates are found in one join (step 5); sorts and hashes get memory.
 create or replace function scpipe.run_user_etl(p_timezone text default 'UTC', p_full boolean default false)
 returns scpipe.etl_run
@@ -46,6 +67,12 @@ set plan_cache_mode = force_custom_plan
 -- Sorts and hashes of a first load (a million users) in memory rather than in temp files; one
 -- run at a time, so this is the most one ETL session asks for per sort or hash.
 set work_mem = '128MB'
+-- An incremental run changes a few thousand of a million users: reaching them by index must
+-- look cheaper than reading every row, as it is with the tables cached or on SSD (the default
+-- 4.0 prices a random read for spinning disks). And no JIT: compiling costs a run of a few
+-- users more than executing it, and buys a first load little.
+set random_page_cost = 1.1
+set jit = off
 as $$
 declare
   run scpipe.etl_run;
@@ -81,17 +108,17 @@ begin
   -- so the big statements get parallel, hash-based plans. Small increments skip this.
   if doc_to - doc_from > greatest(10000, 0.1 * (select reltuples from pg_class
                                                 where oid = 'staging.sc_user_document'::regclass)) then
-    analyze staging.sc_user_document;
+    perform scpipe.analyze_etl_table('staging.sc_user_document');
   end if;
   if crm_to - crm_from > greatest(10000, 0.1 * (select reltuples from pg_class
                                                 where oid = 'staging.crm_customer'::regclass)) then
-    analyze staging.crm_customer;
+    perform scpipe.analyze_etl_table('staging.crm_customer');
   end if;
   insert into scpipe.etl_run (started_at, full_run, document_seq, crm_seq)
     values (run_ts, p_full, doc_to, crm_to) returning * into run;
 
   drop table if exists pg_temp.etl_doc, pg_temp.etl_checklist, pg_temp.etl_inspection,
-                       pg_temp.etl_winner, pg_temp.etl_base, pg_temp.etl_candidate,
+                       pg_temp.etl_winner, pg_temp.etl_base, pg_temp.etl_crm, pg_temp.etl_candidate,
                        pg_temp.etl_changed;
 
   -- 1. The new documents and their fields. A document scpipe load-users vouched for comes
@@ -239,8 +266,7 @@ begin
   analyze etl_winner;
 
   -- 5. Candidate versions: winners, plus current users whose e-mail got a new CRM row, with the
-  --    CRM attributes of the row loaded last for their e-mail. The CRM rows are found for all
-  --    candidates in one join (by hash for a first load, by index for a few users).
+  --    CRM attributes of the row loaded last for their e-mail.
   create temp table etl_base on commit drop as
   select w.user_id, w.user_email, w.on_trial, w.signup_ts, w.active, w.load_seq
   from etl_winner w
@@ -252,23 +278,40 @@ begin
     and not exists (select 1 from etl_winner w where w.user_id = u.user_id);
   analyze etl_base;
 
-  create temp table etl_candidate on commit drop as
-  with crm as (
+  -- The CRM row loaded last per e-mail: for many candidates (a first load) by sorting all
+  -- CRM rows once; for a few, by index, one probe each.
+  if (select count(*) from etl_base) > 0.1 * greatest(crm_to, 1) then
+    create temp table etl_crm on commit drop as
     select distinct on (lower(c.customer_email)) lower(c.customer_email) as email,
            c.industry, c.region, c.company_name
     from staging.crm_customer c
-    where lower(c.customer_email) in (select lower(b.user_email) from etl_base b)
-      and c.load_seq <= crm_to
-    order by lower(c.customer_email), c.load_seq desc
-  )
+    where c.load_seq <= crm_to
+    order by lower(c.customer_email), c.load_seq desc;
+  else
+    create temp table etl_crm on commit drop as
+    select e.email, crm.industry, crm.region, crm.company_name
+    from (select distinct lower(b.user_email) as email from etl_base b
+          where b.user_email is not null) e
+    cross join lateral (select c.industry, c.region, c.company_name
+                        from staging.crm_customer c
+                        where lower(c.customer_email) = e.email and c.load_seq <= crm_to
+                        order by lower(c.customer_email), c.load_seq desc
+                        limit 1) crm;
+  end if;
+  analyze etl_crm;
+
+  create temp table etl_candidate on commit drop as
   select b.user_id, b.user_email::varchar(200) as user_email, b.on_trial,
          coalesce(nullif(crm.industry, ''), 'unknown')::varchar(200) as user_industry,
          coalesce(nullif(crm.region, ''), 'unknown')::varchar(200) as user_region,
          coalesce(nullif(crm.company_name, ''), 'unknown')::varchar(200) as user_company,
          b.signup_ts, b.active, b.load_seq,
-         exists (select 1 from only sc.sc_user u where u.user_id = b.user_id) as is_current
+         u.user_id is not null as is_current
   from etl_base b
-  left join crm on crm.email = lower(b.user_email);
+  left join etl_crm crm on crm.email = lower(b.user_email)
+  -- A join, not a correlated EXISTS: that runs a scan per candidate, which on a first load
+  -- (an empty, never analyzed sc_user) is a sequential scan setup a million times.
+  left join only sc.sc_user u on u.user_id = b.user_id;
   create index on etl_candidate (user_id);
   analyze etl_candidate;
 
@@ -338,6 +381,14 @@ begin
   cross join lateral unnest(d.staged_inspection_id, d.staged_inspection_ts,
                             d.staged_inspection_created_ts) as i(id, ts, created_ts)
   where d.staged;
+
+  -- A run that wrote many rows (a first load) refreshes the statistics of what it wrote.
+  if run.inserted + run.changed > greatest(10000, 0.1 * (select greatest(reltuples, 0) from pg_class
+                                                         where oid = 'sc.sc_user'::regclass)) then
+    perform scpipe.analyze_etl_table(t)
+    from unnest(array['sc.sc_user', 'sc.sc_user_hist', 'sc.sc_user_checklist',
+                      'sc.sc_user_inspection']::regclass[]) t;
+  end if;
 
   update scpipe.etl_run r
   set finished_at = clock_timestamp(), inserted = run.inserted, changed = run.changed,

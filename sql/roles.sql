@@ -129,11 +129,12 @@ grant execute on function
     scpipe.days_in_month(int, int),
     scpipe.parse_upstream_ts(text, text),
     scpipe.try_jsonb(json),
-    scpipe.staged_ts(text, text)
+    scpipe.staged_ts(text, text),
+    scpipe.analyze_etl_table(regclass)
   to scpipe_etl;
--- Not granted, so logged as a warning and skipped when a large load makes run_user_etl analyze
--- a staging table: ANALYZE is the owner's (PostgreSQL 15 has no privilege for it); autovacuum
--- analyzes those tables anyway.
+-- ANALYZE is the owner's (PostgreSQL 15 has no privilege for it): run_user_etl analyzes its
+-- tables after a large load through scpipe.analyze_etl_table (sql/0011), which runs as the
+-- owner and takes only those tables.
 
 -- -- scpipe_analyst: read-only warehouse -------------------------------------------------------
 grant usage on schema sc to scpipe_analyst;

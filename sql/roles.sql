@@ -129,7 +129,6 @@ grant execute on function
     scpipe.days_in_month(int, int),
     scpipe.parse_upstream_ts(text, text),
     scpipe.try_jsonb(json),
-    scpipe.staged_ts(text, text),
     scpipe.analyze_etl_table(regclass)
   to scpipe_etl;
 -- ANALYZE is the owner's (PostgreSQL 15 has no privilege for it): run_user_etl analyzes its

@@ -12,8 +12,8 @@ namespace scpipe {
 
 /// A timestamp as upstream writes it, in the form PostgreSQL reads without ambiguity: ISO
 /// 'YYYY-MM-DD HH:MM:SS[.ffffff]', followed by '+hh:mm' or '-hh:mm' when upstream gave a
-/// zone. A time without zone stays local: the ETL reads it in its configured time zone
-/// (scpipe.staged_ts), as scpipe.parse_upstream_ts does.
+/// zone. A time without zone stays local: the ETL reads it in its configured time zone (it
+/// casts with TimeZone set to etl.timezone), as scpipe.parse_upstream_ts does.
 ///
 /// Accepts exactly what the contract parser scpipe.parse_upstream_ts accepts (docs/schema.md):
 /// 'YYYY-MM-DD[T ]HH:MM:SS[.ffffff]' with an optional 'Z' or '±hh[:mm]' (hh at most 15), and

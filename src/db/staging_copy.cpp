@@ -1,51 +1,75 @@
 #include "db/staging_copy.hpp"
 
 #include <stdexcept>
-#include <tuple>
-#include <utility>
 
 namespace scpipe::db {
 
-namespace {
-
-/// libpqxx 6.4 streams tuples only: the row's fields as a tuple of N.
-template <size_t... I>
-void write_fields(pqxx::stream_to& stream, const std::vector<const char*>& f,
-                  std::index_sequence<I...>) {
-  stream << std::make_tuple(f[I]...);
-}
-
-} // namespace
+// tablewriter is deprecated in libpqxx 6.4 in favour of stream_to, which cannot write a raw
+// line (see the header); the pinned Debian version keeps it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 staging_copy::staging_copy(pqxx::connection& conn, const std::string& table,
                            const std::vector<std::string>& columns)
-    : tx_{conn}, stream_{tx_, table, columns} {}
+    : columns_{columns.size()}, tx_{conn}, writer_{std::make_unique<pqxx::tablewriter>(
+                                               tx_, table, columns.begin(), columns.end())} {}
+
+staging_copy::~staging_copy() = default;
 
 void staging_copy::write(const std::vector<std::optional<std::string>>& row) {
-  fields_.clear();
-  for (const auto& value : row)
-    fields_.push_back(value ? value->c_str() : nullptr); // libpqxx writes a null pointer as NULL
-  // One case per width the staging tables need.
-  switch (fields_.size()) {
-  case 1:
-    write_fields(stream_, fields_, std::make_index_sequence<1>{});
-    break;
-  case 4:
-    write_fields(stream_, fields_, std::make_index_sequence<4>{});
-    break;
-  case 12:
-    write_fields(stream_, fields_, std::make_index_sequence<12>{});
-    break;
-  default:
-    throw std::logic_error{"staging_copy: rows of " + std::to_string(fields_.size()) + " columns"};
-  }
+  if (row.size() != columns_)
+    throw std::logic_error{"staging_copy: a row of " + std::to_string(row.size()) + " values for "
+                           + std::to_string(columns_) + " columns"};
+  line_.clear();
+  append_copy_line(line_, row);
+  writer_->write_raw_line(line_);
   ++rows_;
 }
 
 size_t staging_copy::commit() {
-  stream_.complete();
+  writer_->complete();
+  writer_.reset();
   tx_.commit();
   return rows_;
+}
+
+#pragma GCC diagnostic pop
+
+void append_copy_line(std::string& line, const std::vector<std::optional<std::string>>& row) {
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i > 0)
+      line += '\t';
+    if (!row[i]) {
+      line += "\\N";
+      continue;
+    }
+    const std::string& v = *row[i];
+    size_t start = 0;
+    for (size_t k = 0; k < v.size(); ++k) {
+      char escaped = 0;
+      switch (v[k]) {
+      case '\\':
+        escaped = '\\';
+        break;
+      case '\t':
+        escaped = 't';
+        break;
+      case '\n':
+        escaped = 'n';
+        break;
+      case '\r':
+        escaped = 'r';
+        break;
+      default:
+        continue;
+      }
+      line.append(v, start, k - start);
+      line += '\\';
+      line += escaped;
+      start = k + 1;
+    }
+    line.append(v, start, std::string::npos);
+  }
 }
 
 } // namespace scpipe::db

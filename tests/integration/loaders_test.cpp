@@ -43,14 +43,14 @@ protected:
 } // namespace
 
 TEST_F(loaders, json_array_documents_are_stored_as_they_came_in_load_order) {
-  auto path =
-      write("users.json", "[{\"user_id\": \"7\",  \"user_email\": \"g@x\"},\n {\"user_id\": 8}]\n");
+  auto path = write("users.json",
+                    "[{\"user_id\": \"7\",\t \"user_email\": \"g@x\"},\r\n {\"user_id\":\r\n8}]\n");
   auto r = scpipe({"load-users", path});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, path + ": 2 documents loaded into staging.sc_user_document\n");
   EXPECT_EQ(one("select string_agg(user_document::text, '|' order by load_seq) from "
                 "staging.sc_user_document"),
-            "{\"user_id\": \"7\",  \"user_email\": \"g@x\"}|{\"user_id\": 8}");
+            "{\"user_id\": \"7\",\t \"user_email\": \"g@x\"}|{\"user_id\":\r\n8}");
 }
 
 TEST_F(loaders, ndjson_loads_and_several_files_load_in_order) {

@@ -122,3 +122,17 @@ TEST(staged_user, doubtful_documents_are_left_to_the_etl) {
       true);
   EXPECT_EQ(stage(R"({"user_id": 1, "note": 2.5})").has_value(), true);
 }
+
+TEST(staged_user, a_repeated_id_keeps_its_last_entry_in_long_arrays_too) {
+  std::string items;
+  for (int i = 0; i < 20; ++i)
+    items += R"({"checklist_id": ")" + std::to_string(i) + R"(", "checklist_name": "first"},)";
+  items +=
+      R"({"checklist_id": "3", "checklist_name": "last"}, {"checklist_id": "19", "checklist_name": "last"})";
+  auto u = stage(R"({"user_id": 1, "checklist": [)" + items + "]}");
+  ASSERT_TRUE(u);
+  ASSERT_EQ(u->checklists.size(), 20u);
+  EXPECT_EQ(u->checklists[3].name, "last");
+  EXPECT_EQ(u->checklists[19].name, "last");
+  EXPECT_EQ(u->checklists[4].name, "first");
+}

@@ -28,6 +28,11 @@ alter table staging.sc_user_document
     add column staged_inspection_ts text[],
     add column staged_inspection_created_ts text[];
 
+-- Current users without an e-mail or a signup time, which `scpipe etl` counts after each run:
+-- found by these small partial indexes instead of reading every user.
+create index sc_user_without_email on sc.sc_user (user_id) where user_email is null or user_email = '';
+create index sc_user_without_signup on sc.sc_user (user_id) where signup_ts is null;
+
 -- Contract: ANALYZE of one of the tables the ETL reads or fills, for the ETL's role, which may
 -- not own them (PostgreSQL 15 lets only the owner analyze a table). A run that brought many
 -- rows refreshes their statistics, so that the next run's plans see the table as it is: a

@@ -3,9 +3,12 @@
 /// streams it. The first input byte picks a chunk size and a document size limit; the rest is
 /// the file. Checks that the file fed in chunks gives exactly what it gives in one piece (the
 /// same documents, the same error), and that every document is a JSON object found verbatim
-/// in the file on the line and at the position it reports.
+/// in the file on the line and at the position it reports. Each document's staged fields
+/// (core/staged_user.hpp, what load-users reads from the same parse) hold their invariants:
+/// normalized times normalize to themselves, and no array keeps a repeated id.
 
 #include "core/json_documents.hpp"
+#include "core/staged_user.hpp"
 #include "require.hpp"
 
 #include <boost/json/parse.hpp>
@@ -14,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +42,27 @@ split_result split(std::string_view file, size_t chunk, size_t max_bytes) {
   return out;
 }
 
+void require_normalized(const std::optional<std::string>& ts) {
+  if (ts)
+    require(normalize_upstream_ts(*ts) == ts, "a normalized time normalizes to itself");
+}
+
+void check_staged(const boost::json::value& document) {
+  auto staged = stage_user_document(document);
+  if (!staged)
+    return;
+  require(document.is_object(), "only objects are staged");
+  require_normalized(staged->signup_ts);
+  for (const auto* items : {&staged->checklists, &staged->inspections}) {
+    std::set<std::string> ids;
+    for (const auto& item : *items) {
+      require(ids.insert(item.id).second, "a staged array keeps one entry per id");
+      require_normalized(item.ts);
+      require_normalized(item.created_ts);
+    }
+  }
+}
+
 bool same(const json_document& a, const json_document& b) {
   return a.text == b.text && a.line == b.line && a.record == b.record;
 }
@@ -57,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t chunk = (data[0] & 0x1F) + 1;
   size_t max_bytes = data[0] & 0x80 ? 64 : json_document_splitter::default_max_document_bytes;
   std::string_view file{reinterpret_cast<const char*>(data + 1), size - 1};
+  require_normalized(normalize_upstream_ts(file));
 
   auto whole = split(file, file.size() + 1, max_bytes);
   auto chunked = split(file, chunk, max_bytes);
@@ -82,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opt.max_depth = 64; // as the splitter checks
     auto v = boost::json::parse(doc.text, ec, {}, opt);
     require(!ec && v.is_object(), "a document parses as a JSON object");
+    check_staged(v);
     // Only blanks, '[' and ',' separate documents, so the next occurrence is the document.
     auto found = text.find(doc.text, at);
     require(found != std::string_view::npos, "a document is verbatim in the file");

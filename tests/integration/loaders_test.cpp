@@ -378,4 +378,37 @@ TEST_F(loaders, staged_fields_give_the_etl_exactly_what_parsing_the_documents_in
   EXPECT_NE(staged.find("31|q\"uo\\te,{x} y|NULL|2019-01-01 05:00:00.5+00"), std::string::npos)
       << staged;
   EXPECT_NE(staged.find("27|1|b\n"), std::string::npos) << staged;
+
+  // A later load where every document wins (one per user, none rejected: the ETL then reads
+  // the staged arrays without joining the winners), replacing one user's arrays.
+  std::vector<std::string> later{
+      R"({"user_id": 27, "checklist": [{"checklist_id": "9", "checklist_name": "new", "created_on": "2019-05-01T08:00:00+02:00"}]})",
+      R"({"user_id": 100, "checklist": [{"checklist_id": "a"}, {"checklist_id": "b", "created_on": "5/1/2019 8:00:00"}], "inspection": [{"inspection_id": "x", "inspection_ts": "2019-05-01T08:00:00"}]})",
+      R"({"user_id": 101, "user_email": "USER26@example.com", "inspection": [{"inspection_id": 1, "created_ts": "2019-05-01 08:00:00.5Z"}]})"};
+  std::string later_ndjson;
+  for (const auto& d : later)
+    later_ndjson += d + "\n";
+  auto later_file = write("later.ndjson", later_ndjson);
+  {
+    auto conn = plain.connect();
+    pqxx::nontransaction tx{conn};
+    for (const auto& d : later)
+      tx.exec("insert into staging.sc_user_document (user_document) values (" + tx.quote(d) + ")");
+  }
+  for (const auto* target : {&db, &plain}) {
+    auto env = target->env();
+    env["SCPIPE_ETL_TIMEZONE"] = "America/New_York";
+    if (target == &db) {
+      auto loaded = run({SCPIPE_BINARY, "load-users", later_file}, env);
+      ASSERT_EQ(loaded.code, 0) << loaded.err;
+    }
+    auto r = run({SCPIPE_BINARY, "etl"}, env);
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  EXPECT_EQ(one("select count(*) from staging.sc_user_document where staged_user_id is not null"),
+            "16");
+  staged = etl_outcome(db);
+  EXPECT_EQ(staged, etl_outcome(plain));
+  EXPECT_NE(staged.find("27|9|new|2019-05-01 06:00:00+00\n31|"), std::string::npos) << staged;
+  EXPECT_NE(staged.find("100|a\n100|b|2019-05-01 12:00:00+00\n"), std::string::npos) << staged;
 }

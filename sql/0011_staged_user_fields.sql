@@ -44,18 +44,21 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if p_table not in ('staging.sc_user_document'::regclass, 'staging.crm_customer'::regclass,
-                     'sc.sc_user'::regclass, 'sc.sc_user_hist'::regclass,
-                     'sc.sc_user_checklist'::regclass, 'sc.sc_user_inspection'::regclass) then
-    raise exception 'scpipe.analyze_etl_table analyzes only the user ETL''s tables, not %', p_table;
+  if p_table is null or p_table not in ('staging.sc_user_document'::regclass, 'staging.crm_customer'::regclass,
+                                       'sc.sc_user'::regclass, 'sc.sc_user_hist'::regclass,
+                                       'sc.sc_user_checklist'::regclass,
+                                       'sc.sc_user_inspection'::regclass) then
+    raise exception 'scpipe.analyze_etl_table analyzes only the user ETL''s tables, not %',
+      coalesce(p_table::text, 'null');
   end if;
   execute format('analyze %s', p_table);
 end
 $$;
 
--- The ETL of 0003 with these changes: settings for its plans and TimeZone (below); statistics through
--- analyze_etl_table, also of the tables it filled; staged documents are read, not parsed (steps 1 and 8);
--- the CRM rows of all candidates are found in one join (step 5); sorts and hashes get memory.
+-- The ETL of 0003 with these changes: settings for its plans and TimeZone (below);
+-- statistics through analyze_etl_table, also of the tables it filled; staged documents are
+-- read, not parsed (steps 1 and 8); the CRM rows by one sort for many candidates or by index
+-- for a few (step 5); is_current by a join.
 create or replace function scpipe.run_user_etl(p_timezone text default 'UTC', p_full boolean default false)
 returns scpipe.etl_run
 language plpgsql
@@ -94,8 +97,14 @@ begin
   end if;
   perform pg_advisory_xact_lock(7526103542461919572);  -- 'scpipe user etl'
   lock table staging.sc_user_document, staging.crm_customer in share mode;
-  perform now() at time zone p_timezone;  -- an unknown time zone fails here, before any work
-  perform set_config('timezone', p_timezone, true);
+  -- An unknown time zone fails here, before any work. A zone abbreviation (PST) converted
+  -- times before 0011 but is no TimeZone setting: it is refused with a way out.
+  begin
+    perform set_config('timezone', p_timezone, true);
+  exception when invalid_parameter_value then
+    raise exception 'the ETL''s time zone % is not a time zone name (etl.timezone: use a name such as Australia/Sydney or UTC; an abbreviation such as PST is not one)',
+      quote_literal(p_timezone) using errcode = 'invalid_parameter_value';
+  end;
   -- Versions start and end at run times: keep them increasing even if the clock steps back.
   run_ts := greatest(clock_timestamp(),
                      (select r.started_at + interval '1 millisecond' from scpipe.etl_run r

@@ -83,6 +83,7 @@ declare
   docs bigint;         -- documents of this run
   winners bigint;      -- users with a winning document among them
   all_won boolean;     -- every document of this run is its user's winner
+  arrays_before boolean;  -- the array tables held rows before this run's step 8
   run_ts timestamptz;
   doc_from bigint;
   crm_from bigint;
@@ -133,7 +134,7 @@ begin
 
   drop table if exists pg_temp.etl_doc, pg_temp.etl_checklist, pg_temp.etl_inspection,
                        pg_temp.etl_winner, pg_temp.etl_base, pg_temp.etl_crm, pg_temp.etl_candidate,
-                       pg_temp.etl_changed;
+                       pg_temp.etl_changed, pg_temp.etl_new_checklist, pg_temp.etl_new_inspection;
 
   -- 1. The new documents and their fields. A document scpipe load-users vouched for comes
   --    with its fields staged beside it (0011): read as they are, its checklists and
@@ -371,37 +372,68 @@ begin
 
   run.unchanged := (select count(*) from etl_candidate) - run.inserted - run.changed;
 
-  -- 8. Arrays of users whose winning document is new: replaced wholesale.
-  delete from sc.sc_user_checklist t using etl_winner w where t.user_id = w.user_id;
-  insert into sc.sc_user_checklist (user_id, checklist_id, checklist_name, created_on_ts)
-  select distinct on (w.user_id, c.checklist_id) w.user_id, c.checklist_id, c.checklist_name, c.created_on_ts
-  from etl_winner w join etl_checklist c on c.load_seq = w.load_seq
-  order by w.user_id, c.checklist_id, c.pos desc;
-
-  delete from sc.sc_user_inspection t using etl_winner w where t.user_id = w.user_id;
-  insert into sc.sc_user_inspection (user_id, inspection_id, inspection_ts, created_ts)
-  select distinct on (w.user_id, i.inspection_id) w.user_id, i.inspection_id, i.inspection_ts, i.created_ts
-  from etl_winner w join etl_inspection i on i.load_seq = w.load_seq
-  order by w.user_id, i.inspection_id, i.pos desc;
-
-  -- ... and those of staged documents, whose repeated ids the loader already resolved. When
-  --    every document of the run won (a first load: one document per user, none rejected),
-  --    they are read straight from etl_doc, without joining the winners (2-3 s at 1M users);
+  -- 8. Arrays of users whose winning document is new: made equal to that document's. Their
+  --    new rows first, from both kinds of documents: those parsed here (the last of a repeated
+  --    id wins) and the staged ones, whose repeated ids the loader already resolved. When every
+  --    document of the run won (a first load: one document per user, none rejected), staged
+  --    rows are read straight from etl_doc, without joining the winners (2-3 s at 1M users);
   --    all_won is known when each statement is planned.
   all_won := winners = docs;
-  insert into sc.sc_user_checklist (user_id, checklist_id, checklist_name, created_on_ts)
+  create temp table etl_new_checklist on commit drop as
+  select distinct on (w.user_id, c.checklist_id) w.user_id, c.checklist_id, c.checklist_name,
+         c.created_on_ts
+  from etl_winner w join etl_checklist c on c.load_seq = w.load_seq
+  order by w.user_id, c.checklist_id, c.pos desc;
+  insert into etl_new_checklist
   select d.user_id, c.id, c.name, c.created_on::timestamptz
   from etl_doc d
   cross join lateral unnest(d.staged_checklist_id, d.staged_checklist_name,
                             d.staged_checklist_created_on) as c(id, name, created_on)
   where d.staged and (all_won or d.load_seq in (select w.load_seq from etl_winner w));
 
-  insert into sc.sc_user_inspection (user_id, inspection_id, inspection_ts, created_ts)
+  create temp table etl_new_inspection on commit drop as
+  select distinct on (w.user_id, i.inspection_id) w.user_id, i.inspection_id, i.inspection_ts,
+         i.created_ts
+  from etl_winner w join etl_inspection i on i.load_seq = w.load_seq
+  order by w.user_id, i.inspection_id, i.pos desc;
+  insert into etl_new_inspection
   select d.user_id, i.id, i.ts::timestamptz, i.created_ts::timestamptz
   from etl_doc d
   cross join lateral unnest(d.staged_inspection_id, d.staged_inspection_ts,
                             d.staged_inspection_created_ts) as i(id, ts, created_ts)
   where d.staged and (all_won or d.load_seq in (select w.load_seq from etl_winner w));
+
+  --    Then only what differs is written: a winner's rows that its new document does not hold
+  --    as they are go, and new rows not there yet come. A document that left its arrays as they
+  --    were costs reads, not writes. On a first load (arrays_before false, known at planning)
+  --    the new rows are inserted without looking.
+  arrays_before := exists (select 1 from sc.sc_user_checklist)
+                   or exists (select 1 from sc.sc_user_inspection);
+  delete from sc.sc_user_checklist t using etl_winner w
+  where arrays_before and t.user_id = w.user_id
+    and not exists (select 1 from etl_new_checklist n
+                    where n.user_id = t.user_id and n.checklist_id = t.checklist_id
+                      and n.checklist_name is not distinct from t.checklist_name
+                      and n.created_on_ts is not distinct from t.created_on_ts);
+  insert into sc.sc_user_checklist (user_id, checklist_id, checklist_name, created_on_ts)
+  select n.user_id, n.checklist_id, n.checklist_name, n.created_on_ts
+  from etl_new_checklist n
+  where not arrays_before
+     or not exists (select 1 from sc.sc_user_checklist t
+                    where t.user_id = n.user_id and t.checklist_id = n.checklist_id);
+
+  delete from sc.sc_user_inspection t using etl_winner w
+  where arrays_before and t.user_id = w.user_id
+    and not exists (select 1 from etl_new_inspection n
+                    where n.user_id = t.user_id and n.inspection_id = t.inspection_id
+                      and n.inspection_ts is not distinct from t.inspection_ts
+                      and n.created_ts is not distinct from t.created_ts);
+  insert into sc.sc_user_inspection (user_id, inspection_id, inspection_ts, created_ts)
+  select n.user_id, n.inspection_id, n.inspection_ts, n.created_ts
+  from etl_new_inspection n
+  where not arrays_before
+     or not exists (select 1 from sc.sc_user_inspection t
+                    where t.user_id = n.user_id and t.inspection_id = n.inspection_id);
 
   -- A run that wrote many rows (a first load) refreshes the statistics of what it wrote.
   if run.inserted + run.changed > greatest(10000, 0.1 * (select greatest(reltuples, 0) from pg_class

@@ -384,11 +384,16 @@ TEST_F(loaders, staged_fields_give_the_etl_exactly_what_parsing_the_documents_in
   std::vector<std::string> later{
       R"({"user_id": 27, "checklist": [{"checklist_id": "9", "checklist_name": "new", "created_on": "2019-05-01T08:00:00+02:00"}]})",
       R"({"user_id": 100, "checklist": [{"checklist_id": "a"}, {"checklist_id": "b", "created_on": "5/1/2019 8:00:00"}], "inspection": [{"inspection_id": "x", "inspection_ts": "2019-05-01T08:00:00"}]})",
-      R"({"user_id": 101, "user_email": "USER26@example.com", "inspection": [{"inspection_id": 1, "created_ts": "2019-05-01 08:00:00.5Z"}]})"};
+      R"({"user_id": 101, "user_email": "USER26@example.com", "inspection": [{"inspection_id": 1, "created_ts": "2019-05-01 08:00:00.5Z"}]})",
+      // one inspection kept as it was, one gone, one new
+      R"({"user_id": 30, "inspection": [{"inspection_id": "k"}, {"inspection_id": "i", "inspection_ts": "1/2/2019 9:00:00", "created_ts": "2019-01-02T09:00:00+10"}]})"};
   std::string later_ndjson;
   for (const auto& d : later)
     later_ndjson += d + "\n";
   auto later_file = write("later.ndjson", later_ndjson);
+  auto kept_row = "select ctid::text from sc.sc_user_inspection where user_id = 30 and "
+                  "inspection_id = 'i'";
+  auto kept_before = one(kept_row);
   {
     auto conn = plain.connect();
     pqxx::nontransaction tx{conn};
@@ -406,9 +411,14 @@ TEST_F(loaders, staged_fields_give_the_etl_exactly_what_parsing_the_documents_in
     ASSERT_EQ(r.code, 0) << r.err;
   }
   EXPECT_EQ(one("select count(*) from staging.sc_user_document where staged_user_id is not null"),
-            "16");
+            "17");
   staged = etl_outcome(db);
   EXPECT_EQ(staged, etl_outcome(plain));
   EXPECT_NE(staged.find("27|9|new|2019-05-01 06:00:00+00\n31|"), std::string::npos) << staged;
   EXPECT_NE(staged.find("100|a\n100|b|2019-05-01 12:00:00+00\n"), std::string::npos) << staged;
+  EXPECT_NE(staged.find("\n30|i|2019-01-02 14:00:00+00|2019-01-01 23:00:00+00\n30|k\n"),
+            std::string::npos)
+      << staged;
+  EXPECT_EQ(staged.find("12345678901234567890"), std::string::npos) << staged;
+  EXPECT_EQ(one(kept_row), kept_before) << "an entry that did not change is not written again";
 }

@@ -154,8 +154,8 @@ std::optional<std::string> normalize_us(std::string_view s) {
 // -- JSON helpers ----------------------------------------------------------------------------
 
 /// Whether jsonb stores `v` as this JSON says, so the SQL path would read what we read here: no
-/// \u0000 in a string or key, no number that is not plainly within numeric's range (Boost.JSON
-/// turns 1e-400 into 0 and 1e400 into infinity; jsonb rejects the first as well as the second).
+/// \u0000 in a string or key (jsonb refuses it), no number Boost.JSON may have read otherwise
+/// than jsonb does (it turns 1e-400 into 0 and 1e400 into infinity, which jsonb keeps exact).
 bool plain(const boost::json::value& v) {
   switch (v.kind()) {
   case boost::json::kind::string:

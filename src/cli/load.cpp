@@ -11,7 +11,7 @@
 #include "db/staging_copy.hpp"
 #include "db/tables.hpp"
 
-#include <boost/json/value.hpp>
+#include <boost/json/fwd.hpp>
 
 #include <pqxx/except>
 

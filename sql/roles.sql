@@ -106,6 +106,9 @@ grant select on scpipe.schema_migrations to scpipe_writer;
 grant select on scpipe.event_partition to scpipe_writer;
 grant execute on function scpipe.make_event_partitions(text, int),
                           scpipe.drop_event_partitions(interval) to scpipe_writer;
+-- The first-week counts (sql/0012): the service moves their watermark; the function runs as
+-- the schema's owner. (Inserting events takes the watermark's lock through a trigger.)
+grant execute on function scpipe.count_first_week_logins() to scpipe_writer;
 
 -- -- scpipe_etl: loading staging and the SCD type-2 merge (sql/0003_user_etl.sql) --------------
 grant usage on schema staging, sc, scpipe to scpipe_etl;
@@ -139,5 +142,8 @@ grant execute on function
 grant usage on schema sc to scpipe_analyst;
 -- Every table and view of sc: the contract tables, the flattened arrays, first_week_logins.
 grant select on all tables in schema sc to scpipe_analyst;
+-- sc.first_week_logins adds the events its kept counts do not hold yet through this function
+-- (it runs as the schema's owner; a function a view calls is checked against its reader).
+grant execute on function scpipe.first_week_uncounted() to scpipe_analyst;
 -- ... and those the migrating role creates in sc before the next migrate run.
 alter default privileges in schema sc grant select on tables to scpipe_analyst;

@@ -36,6 +36,12 @@ using partition_keeper_actor = caf::typed_actor<
     /// tick (an hour later; a minute after a failure).
     caf::reacts_to<caf::tick_atom>>;
 
+/// The ANALYTICS KEEPER actor interface. Runs detached: counting blocks on the database.
+using analytics_keeper_actor = caf::typed_actor<
+    /// Counts the events committed since the last count into the first-week answer's kept
+    /// counts and schedules the next tick analytics.interval_s after this one's start.
+    caf::reacts_to<caf::tick_atom>>;
+
 /// The DB WRITER actor interface. One per database.pool_size connection; runs detached: COPY
 /// and commit block on the database.
 using db_writer_actor = caf::typed_actor<

@@ -4,6 +4,7 @@
 #include "actors/etl_scheduler.hpp"
 #include "actors/event_stream.hpp"
 #include "actors/http_server.hpp"
+#include "actors/analytics_keeper.hpp"
 #include "actors/partition_keeper.hpp"
 #include "actors/stream_metrics.hpp"
 #include "actors/supervisor.hpp"
@@ -56,6 +57,8 @@ std::vector<child_spec> service_children(const config& cfg,
   auto known = std::make_shared<known_users>(); // the scheduler loads it, the writers read it
   children.push_back(etl_scheduler_spec(cfg, known));
   children.push_back(partition_keeper_spec(cfg));
+  if (auto keeper = analytics_keeper_spec(cfg))
+    children.push_back(std::move(*keeper));
   for (auto& spec : event_stream_specs(cfg, std::move(curve), known))
     children.push_back(std::move(spec));
   return children;

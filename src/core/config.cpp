@@ -153,6 +153,7 @@ const std::vector<key_spec>& key_table() {
       spec(keys::etl_interval_s, [](c& x) -> int64_t& { return x.etl.interval_s; }),
       spec(
           keys::etl_timezone, [](c& x) -> std::string& { return x.etl.timezone; }, check_time_zone),
+      spec(keys::analytics_interval_s, [](c& x) -> int64_t& { return x.analytics.interval_s; }),
       spec(keys::events_partition_interval,
            [](c& x) -> std::string& { return x.events.partition_interval; }),
       spec(keys::events_partitions_ahead,

@@ -81,6 +81,11 @@ struct etl_config {
   std::string timezone{keys::etl_timezone.fallback};
 };
 
+/// [analytics]: the first-week answer's kept counts (sql/0012).
+struct analytics_config {
+  int64_t interval_s = keys::analytics_interval_s.fallback;
+};
+
 /// The whole configuration, validated before anything is spawned.
 struct config {
   database_config database;
@@ -88,6 +93,7 @@ struct config {
   batcher_config batcher;
   http_config http;
   etl_config etl;
+  analytics_config analytics;
   events_config events;
   log_config log;
   supervisor_config supervisor;

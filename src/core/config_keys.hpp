@@ -101,6 +101,12 @@ inline constexpr integer_key_row etl_interval_s{
 inline constexpr string_key_row etl_timezone{"etl", "timezone", "UTC", "",
                                              "time zone of upstream times written without one"};
 
+// -- [analytics] -----------------------------------------------------------------------------
+inline constexpr integer_key_row analytics_interval_s{
+    "analytics", "interval_s", 5, 0, 86400,
+    "seconds between two counts of the new events into the first-week answer; 0: this instance "
+    "does not count"};
+
 // -- [events] --------------------------------------------------------------------------------
 inline constexpr string_key_row events_partition_interval{
     "events", "partition_interval", "month", "day week month",

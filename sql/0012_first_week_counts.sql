@@ -1,0 +1,345 @@
+-- 0012: sc.first_week_logins from counts kept as events arrive (docs/schema.md, "The analysts'
+-- first question").
+--
+-- The view joined every login with the users on each query: seconds at 20M events, growing
+-- with the table. Now the logins counted so far are kept per user, and the view adds only the
+-- events not counted yet; its answer stays the plain join's, at any moment:
+--
+--   scpipe.first_week_login   per current user with a first-week login: signup_ts and the
+--                             number of its logins in [signup_ts, signup_ts + 7 days] among the
+--                             events with user_event_id <= the watermark
+--   scpipe.first_week_state   the watermark (counted_through) and when it was taken
+--   scpipe.first_week_uncounted()   the same count over the events past the watermark
+--
+-- The watermark never skips an event that commits late with a smaller id: every statement
+-- that inserts into sc.sc_user_event takes a shared advisory lock before its first row draws an
+-- id (a BEFORE STATEMENT trigger) and keeps it to its commit; nothing takes it exclusively.
+-- scpipe.event_id_horizon() reads the sequence's last value, then waits until the transactions
+-- holding that lock at that moment have ended: then every id up to that value is committed (or
+-- never will be), and a new snapshot sees them all. scpipe.count_first_week_logins() (the service, every analytics.interval_s)
+-- counts the events between the old watermark and that horizon and moves the watermark there.
+--
+-- Users: a trigger on sc.sc_user counts again the logins of a user that is new or whose
+-- signup_ts changed (the ETL's new SCD-2 versions), up to the watermark. Retention: dropping an
+-- event partition takes its counted logins off first (scpipe.drop_event_partitions).
+--
+-- The first week is counted with TimeZone UTC: 7 days are 168 hours. The plain join gives the
+-- same answer in a session whose TimeZone is UTC (or any zone without daylight saving time).
+--
+-- Existing events are counted here, in this migration's transaction (about a minute per 100M
+-- events on two cores; the writers wait).
+
+-- Taken shared by every statement that inserts events; event_id_horizon() waits for its holders.
+-- 412418576008732273: 'scpipe event ids'. The first week's own work (counting, recounting,
+-- dropping partitions) is serialized by 1990722301361777040: 'scpipe first week'.
+
+create table scpipe.first_week_login (
+    user_id int primary key,
+    signup_ts timestamptz not null,
+    logins bigint not null
+);
+comment on table scpipe.first_week_login is
+  'Per user: logins in its first week among the events up to scpipe.first_week_state.counted_through.';
+
+create table scpipe.first_week_state (
+    only_row boolean primary key default true check (only_row),
+    counted_through bigint not null,
+    counted_at timestamptz not null
+);
+comment on table scpipe.first_week_state is
+  'Every event with user_event_id <= counted_through is in scpipe.first_week_login; so is every '
+  'event committed before counted_at.';
+insert into scpipe.first_week_state (counted_through, counted_at) values (0, now());
+
+-- The first week's one definition: an event at p_event_ts falls in the first week of a user
+-- who signed up at p_signup_ts (both ends inclusive; no week without a signup). Inlined where
+-- it is used, so an index on event_ts still serves.
+create function scpipe.in_first_week(p_event_ts timestamptz, p_signup_ts timestamptz)
+returns boolean
+language sql
+stable
+as $$
+  select p_event_ts between p_signup_ts and p_signup_ts + interval '7 days'
+$$;
+
+-- Reaches a user's logins by user and time, for counting a few users again.
+create index sc_user_event_login on sc.sc_user_event (user_id, event_ts) where event_type = 'login';
+
+create function scpipe.event_rows_arrive()
+returns trigger
+language plpgsql
+as $$
+begin
+  perform pg_advisory_xact_lock_shared(412418576008732273);  -- 'scpipe event ids'
+  return null;
+end
+$$;
+
+create trigger event_ids_drawn before insert on sc.sc_user_event
+  for each statement execute function scpipe.event_rows_arrive();
+
+-- The highest event id such that every event with an id up to it is committed or never will
+-- be (see above). Reads the sequence, then waits for the inserts that held the lock at that
+-- moment to end: any of them may have drawn a smaller id. It takes no lock itself, so it never
+-- holds an insert back; an insert open for over 5 s fails it (lock_not_available), for the
+-- caller to try again later.
+create function scpipe.event_id_horizon()
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  horizon bigint;
+  inserting text[];
+  give_up timestamptz := clock_timestamp() + interval '5 seconds';
+  -- pg_locks shows an advisory lock's bigint key in two halves.
+  key_high oid := (412418576008732273 >> 32)::oid;
+  key_low oid := (412418576008732273 & 4294967295)::oid;
+  this_database oid := (select d.oid from pg_database d where d.datname = current_database());
+begin
+  -- A cached sequence hands ranges of ids to sessions ahead of use: no horizon holds then.
+  if (select seqcache from pg_sequence
+      where seqrelid = 'sc.sc_user_event_user_event_id_seq'::regclass) > 1 then
+    raise exception 'sc.sc_user_event_user_event_id_seq caches ids (CACHE > 1): the first-week counts need CACHE 1';
+  end if;
+  horizon := coalesce(pg_sequence_last_value('sc.sc_user_event_user_event_id_seq'), 0);
+  inserting := array(select l.virtualtransaction from pg_locks l
+                     where l.locktype = 'advisory' and l.database = this_database
+                       and l.classid = key_high and l.objid = key_low and l.objsubid = 1);
+  while cardinality(inserting) > 0
+        and exists (select from pg_locks l
+                    where l.locktype = 'advisory' and l.database = this_database
+                      and l.classid = key_high and l.objid = key_low and l.objsubid = 1
+                      and l.virtualtransaction = any (inserting)) loop
+    if clock_timestamp() > give_up then
+      raise exception 'an insert into sc.sc_user_event has been open for over 5 s; the first-week count waits for it and tries again later'
+        using errcode = 'lock_not_available';
+    end if;
+    perform pg_sleep(0.002);
+  end loop;
+  return horizon;
+end
+$$;
+
+-- The first-week logins, per current user with one, of the events with p_after < user_event_id
+-- <= p_through. Inlined into its callers, so they plan it with their bounds: the partitions'
+-- primary keys are read from p_after on, not every event.
+create function scpipe.first_week_logins_between(p_after bigint, p_through bigint)
+returns table (user_id int, signup_ts timestamptz, logins bigint)
+language sql
+stable
+as $$
+  select u.user_id, u.signup_ts, count(*)
+  from sc.sc_user_event e
+  join only sc.sc_user u on u.user_id = e.user_id
+  where e.user_event_id > p_after and e.user_event_id <= p_through
+    and e.event_type = 'login'
+    and scpipe.in_first_week(e.event_ts, u.signup_ts)
+  group by u.user_id, u.signup_ts
+$$;
+
+-- The first-week logins of the events past the watermark, per user (only users with one), as
+-- the calling statement's snapshot sees them: with scpipe.first_week_login of that snapshot,
+-- every event is counted once.
+create function scpipe.first_week_uncounted()
+returns table (user_id int, logins bigint)
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
+-- The watermark is known when the query is planned.
+set plan_cache_mode = force_custom_plan
+rows 1000
+as $$
+declare
+  counted bigint := (select s.counted_through from scpipe.first_week_state s);
+begin
+  return query select n.user_id, n.logins
+               from scpipe.first_week_logins_between(counted, 9223372036854775807) n;
+end
+$$;
+
+-- Counts the logins of p_users (current users) again, over the events up to the watermark.
+-- The caller holds the first week's lock.
+create function scpipe.recount_first_week(p_users int[])
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  counted bigint := (select s.counted_through from scpipe.first_week_state s);
+begin
+  delete from scpipe.first_week_login f using unnest(p_users) as c(user_id)
+  where f.user_id = c.user_id;
+  insert into scpipe.first_week_login (user_id, signup_ts, logins)
+  select u.user_id, u.signup_ts, count(*)
+  from unnest(p_users) as c(user_id)
+  join only sc.sc_user u on u.user_id = c.user_id
+  join sc.sc_user_event e on e.user_id = u.user_id
+  where e.event_type = 'login'
+    and scpipe.in_first_week(e.event_ts, u.signup_ts)
+    and e.user_event_id <= counted
+  group by u.user_id, u.signup_ts;
+end
+$$;
+
+-- Triggers on sc.sc_user: new users, and users whose signup_ts changed, are counted again in
+-- the same transaction (it waits for a count in progress).
+create function scpipe.first_week_users_added()
+returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+  perform scpipe.recount_first_week(array(select a.user_id from added a));
+  return null;
+end
+$$;
+
+create function scpipe.first_week_users_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  users int[] := array(select n.user_id from after_update n
+                       left join before_update o on o.user_id = n.user_id
+                       where o.signup_ts is distinct from n.signup_ts
+                       union
+                       select o.user_id from before_update o
+                       where not exists (select from after_update n where n.user_id = o.user_id));
+begin
+  if cardinality(users) > 0 then
+    perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+    perform scpipe.recount_first_week(users);
+  end if;
+  return null;
+end
+$$;
+
+create trigger first_week_users_added after insert on sc.sc_user
+  referencing new table as added
+  for each statement execute function scpipe.first_week_users_added();
+create trigger first_week_users_changed after update on sc.sc_user
+  referencing old table as before_update new table as after_update
+  for each statement execute function scpipe.first_week_users_changed();
+
+-- Moves the watermark to the horizon, adding the logins of the events in between. Returns
+-- nothing when another session is at it (another instance, or the ETL recounting users):
+-- the next call does it.
+create function scpipe.count_first_week_logins()
+returns table (users bigint, counted_through bigint, counted_at timestamptz)
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
+set plan_cache_mode = force_custom_plan
+as $$
+declare
+  counted bigint;
+  horizon bigint;
+  taken_at timestamptz;
+  added bigint;
+begin
+  if not pg_try_advisory_xact_lock(1990722301361777040) then  -- 'scpipe first week'
+    return;
+  end if;
+  counted := (select s.counted_through from scpipe.first_week_state s);
+  horizon := scpipe.event_id_horizon();
+  taken_at := clock_timestamp();
+  insert into scpipe.first_week_login as f (user_id, signup_ts, logins)
+  select n.user_id, n.signup_ts, n.logins
+  from scpipe.first_week_logins_between(counted, horizon) n
+  on conflict (user_id) do update set logins = f.logins + excluded.logins;
+  get diagnostics added = row_count;
+  update scpipe.first_week_state set counted_through = horizon, counted_at = taken_at;
+  return query select added, horizon, taken_at;
+end
+$$;
+
+-- Counts everything again from the events there are: for an operator who deleted events or
+-- users by hand (docs/operations.md). Waits for a count in progress.
+create function scpipe.rebuild_first_week()
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
+as $$
+declare
+  horizon bigint;
+begin
+  perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+  delete from scpipe.first_week_login;
+  horizon := scpipe.event_id_horizon();
+  update scpipe.first_week_state set counted_through = horizon, counted_at = clock_timestamp();
+  perform scpipe.recount_first_week(array(select u.user_id from only sc.sc_user u));
+  return horizon;
+end
+$$;
+
+-- Dropping event partitions past retention (0009) takes their counted logins off first.
+create or replace function scpipe.drop_event_partitions(p_retention interval)
+returns setof text
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+set lock_timeout = '5s'
+set timezone = 'UTC'
+as $$
+declare
+  p record;
+  before timestamptz := now() - p_retention;
+begin
+  if p_retention is null or p_retention <= interval '0' then
+    raise exception 'event retention must be a positive interval, not %',
+      coalesce(p_retention::text, 'null');
+  end if;
+  perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+  for p in select r.name from scpipe.event_partition r where r.upper_ts <= before loop
+    execute format($q$
+      update scpipe.first_week_login f set logins = f.logins - gone.logins
+      from (select e.user_id, count(*) as logins
+            from sc.%I e
+            join only sc.sc_user u on u.user_id = e.user_id
+            where e.user_event_id <= (select s.counted_through from scpipe.first_week_state s)
+              and e.event_type = 'login'
+              and scpipe.in_first_week(e.event_ts, u.signup_ts)
+            group by e.user_id) gone
+      where f.user_id = gone.user_id$q$, p.name);
+  end loop;
+  return query select scpipe.drop_partitions_before('sc.sc_user_event', before);
+end
+$$;
+
+-- The view reads the counts; its columns are the same.
+create or replace view sc.first_week_logins as
+select u.user_id,
+       u.active,
+       coalesce(f.logins, 0) + coalesce(d.logins, 0) as first_week_logins
+from only sc.sc_user u
+left join scpipe.first_week_login f on f.user_id = u.user_id
+left join scpipe.first_week_uncounted() d on d.user_id = u.user_id;
+
+comment on view sc.first_week_logins is
+  'Per current user: active flag and count of login events in [signup_ts, signup_ts + 7 days] '
+  '(days of 24 hours). Reads the counts kept in scpipe.first_week_login plus the events not '
+  'counted yet: the same answer as the plain join (docs/schema.md).';
+
+-- For analysts and scpipe report: how far the kept counts reach (the view is whole anyway).
+create view sc.first_week_counted as
+select counted_through, counted_at from scpipe.first_week_state;
+comment on view sc.first_week_counted is
+  'The events sc.first_week_logins has counted ahead: user_event_id <= counted_through, and '
+  'every event committed before counted_at. Later ones are counted when the view is read.';
+
+-- The events there are.
+select scpipe.rebuild_first_week();

@@ -275,9 +275,11 @@ const std::vector<command>& commands() {
        "the analysts' first-week-login report (HTML with SVG charts, plus CSV)",
        "Answers \"do users who bought a licence log in more in their first week?\" from the view\n"
        "sc.first_week_logins: per active value (licence, none, unknown) a bar chart of users by\n"
-       "their number of logins in the week after signup, with the users and the mean. Writes\n"
+       "their number of logins in the week after signup (0 to 9, then 10-19, 20-49, 50+; one\n"
+       "scale for all), with the users, the mean and the data time. Writes\n"
        "DIR/first_week_logins.html (self-contained: open it in a browser) and\n"
-       "DIR/first_week_logins.csv (active,first_week_logins,users). DIR defaults to report/.\n",
+       "DIR/first_week_logins.csv (active,first_week_logins,users: every exact count). DIR\n"
+       "defaults to report/.\n",
        {"--out="},
        0,
        0,

@@ -8,8 +8,6 @@
 
 #include <pqxx/except>
 
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,15 +20,6 @@ db::first_week_numbers read_numbers(const database_config& database) {
   db::connection conn{database, "scpipe report"};
   command_interrupt on_signal{"scpipe report", conn.get(), database};
   return db::read_first_week_numbers(conn.get());
-}
-
-std::string now_utc() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
 }
 
 bool write_file(const std::filesystem::path& path, const std::string& text) {
@@ -66,7 +55,7 @@ int report_command(const invocation& inv) {
   }
   auto html = dir / "first_week_logins.html";
   auto csv = dir / "first_week_logins.csv";
-  if (!write_file(html, report_html(numbers.bins, now_utc(), numbers.events_loaded))
+  if (!write_file(html, report_html(numbers.bins, numbers.data_time, numbers.events_loaded))
       || !write_file(csv, report_csv(numbers.bins)))
     return exit_failure;
   if (!numbers.events_loaded)

@@ -79,11 +79,18 @@ std::vector<std::string_view> check_row(std::string_view row) {
   require(err == std::errc{} && end == fields[0].data() + fields[0].size(),
           "user_id is a 32-bit integer");
 
+  // parse_event_row (the dead letters', the live feed's) reads the same values back.
+  auto read_back = parse_event_row(row);
+  require(read_back.user_id == user_id, "parse_event_row reads the user_id");
   std::string text;
   if (fields[1] != "\\N") {
     require(unescape_copy(fields[1], text), "platform is COPY-escaped");
     require(valid_text(text, 200), "platform is UTF-8 text of at most 200 characters");
+    require(read_back.platform == text, "parse_event_row reads the platform");
+  } else {
+    require(!read_back.platform, "parse_event_row reads a null platform");
   }
+  require(read_back.event_ts == fields[2], "parse_event_row reads event_ts");
 
   // event_ts as append_timestamp wrote it parses back (with the ISO 'T') to the same time.
   std::string iso{fields[2]};
@@ -97,7 +104,9 @@ std::vector<std::string_view> check_row(std::string_view row) {
 
   require(unescape_copy(fields[3], text), "event_type is COPY-escaped");
   require(!text.empty() && valid_text(text, 50), "event_type is UTF-8 text of 1 to 50 characters");
+  require(read_back.event_type == text, "parse_event_row reads the event_type");
   require(fields[4] == "t" || fields[4] == "f", "first_event is t or f");
+  require(read_back.first_event == (fields[4] == "t"), "parse_event_row reads first_event");
   return fields;
 }
 

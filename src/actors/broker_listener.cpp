@@ -15,11 +15,13 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -39,6 +41,11 @@ constexpr auto denial_log_interval = std::chrono::seconds{60};
 constexpr auto undeliverable_log_interval = std::chrono::seconds{60};
 /// How soon a reply parked behind a full pipe is tried again.
 constexpr auto parked_retry_interval = std::chrono::milliseconds{2};
+/// The live feed: batches ZeroMQ holds per subscriber before that subscriber loses some.
+constexpr int feed_subscriber_batches = 64;
+/// The live feed: bytes of committed batches waiting for the poll thread before more are
+/// dropped (counted), so a stalled poll thread cannot grow memory.
+constexpr uint64_t feed_queue_max_bytes = 64 << 20;
 
 using clock = std::chrono::steady_clock;
 
@@ -89,6 +96,19 @@ public:
       router_.set(zmq::sockopt::zap_domain, "scpipe");
     }
     router_.bind(cfg_.endpoint); // throws zmq::error_t, e.g. address in use
+    if (!cfg_.publish_endpoint.empty()) {
+      feed_.emplace(ctx_, zmq::socket_type::pub);
+      feed_->set(zmq::sockopt::linger, 0);
+      // Per subscriber, at most this many batches wait in ZeroMQ; past it that subscriber
+      // loses batches (a PUB socket never blocks), never the writers' time.
+      feed_->set(zmq::sockopt::sndhwm, feed_subscriber_batches);
+      if (curve_) {
+        feed_->set(zmq::sockopt::curve_server, 1);
+        feed_->set(zmq::sockopt::curve_secretkey, curve_->server.secret_key);
+        feed_->set(zmq::sockopt::zap_domain, "scpipe");
+      }
+      feed_->bind(cfg_.publish_endpoint);
+    }
     service_health::global().broker_bound(true);
     thread_ = std::thread{[this] { run(); }};
   }
@@ -106,11 +126,19 @@ public:
     bool wake = false;
     {
       std::lock_guard guard{replies_mutex_};
-      wake = replies_.empty();
-      if (wake)
+      wake = replies_.empty() && feed_queue_.empty();
+      if (replies_.empty())
         replies_ = std::move(batch.replies);
       else
         std::move(batch.replies.begin(), batch.replies.end(), std::back_inserter(replies_));
+      if (feed_ && !batch.feed.empty()) {
+        if (feed_queue_bytes_ + batch.feed.size() > feed_queue_max_bytes) {
+          stream_metrics::get().feed_batches_dropped.inc();
+        } else {
+          feed_queue_bytes_ += batch.feed.size();
+          feed_queue_.push_back({std::move(batch.feed), batch.feed_events});
+        }
+      }
     }
     if (wake)
       push_.send(zmq::const_buffer{}, zmq::send_flags::none);
@@ -127,6 +155,12 @@ public:
   }
 
 private:
+  /// A committed batch's events for the live feed.
+  struct feed_batch {
+    std::string ndjson;
+    uint64_t events = 0;
+  };
+
   struct pending {
     zmq::message_t route;
     std::string id;
@@ -364,12 +398,31 @@ private:
     while (pull_.recv(wake, zmq::recv_flags::dontwait)) {
     }
     std::vector<message_reply> replies;
+    std::deque<feed_batch> feed;
     {
       std::lock_guard guard{replies_mutex_};
       replies.swap(replies_);
+      feed.swap(feed_queue_);
+      feed_queue_bytes_ = 0;
     }
     for (const auto& r : replies)
       answer(r.seq, r.body);
+    for (auto& b : feed)
+      publish(b);
+  }
+
+  /// Sends one committed batch's events on the feed: ["events", batch number, NDJSON].
+  void publish(feed_batch& b) {
+    const auto& m = stream_metrics::get();
+    auto number = std::to_string(++feed_batches_);
+    std::array<zmq::const_buffer, 3> frames{zmq::str_buffer("events"), zmq::buffer(number),
+                                            zmq::buffer(b.ndjson)};
+    if (!zmq::send_multipart(*feed_, frames, zmq::send_flags::dontwait)) {
+      m.feed_batches_dropped.inc();
+      return;
+    }
+    m.feed_batches.inc();
+    m.feed_events.inc(b.events);
   }
 
   void run() {
@@ -444,8 +497,12 @@ private:
   zmq::socket_t pull_{ctx_, zmq::socket_type::pull};
   zmq::socket_t push_{ctx_, zmq::socket_type::push};
   zmq::socket_t zap_{ctx_, zmq::socket_type::rep};
+  std::optional<zmq::socket_t> feed_; ///< the live feed's PUB socket (broker.publish_endpoint)
   std::mutex replies_mutex_;
   std::vector<message_reply> replies_; ///< handed over by the actor, not yet taken
+  std::deque<feed_batch> feed_queue_; ///< handed over by the actor, not yet published
+  uint64_t feed_queue_bytes_ = 0;
+  uint64_t feed_batches_ = 0; ///< batches numbered so far (poll thread)
   std::atomic<bool> stop_{false};
   std::atomic<bool> draining_{false};
   // -- owned by the poll thread --
@@ -475,11 +532,19 @@ broker_listener(broker_listener_actor::stateful_pointer<broker_listener_state> s
     auto allowed = curve ? curve->allowed_clients.size() : 0;
     self->state.poller = std::make_unique<broker_poller>(cfg, links, self->address(), curve);
     log::info(component, "listening",
-              {{"endpoint", cfg.endpoint}, {"curve", curve != nullptr}, {"allowed_keys", allowed}});
+              {{"endpoint", cfg.endpoint},
+               {"publish_endpoint", cfg.publish_endpoint},
+               {"curve", curve != nullptr},
+               {"allowed_keys", allowed}});
   } catch (const zmq::error_t& e) {
-    log::error(component, "cannot bind the broker socket",
-               {{"endpoint", cfg.endpoint}, {"error", e.what()}});
-    self->quit(caf::make_error(caf::sec::runtime_error, "cannot bind " + cfg.endpoint));
+    log::error(component, "cannot bind the broker socket or the live feed's",
+               {{"endpoint", cfg.endpoint},
+                {"publish_endpoint", cfg.publish_endpoint},
+                {"error", e.what()}});
+    self->quit(
+        caf::make_error(caf::sec::runtime_error,
+                        "cannot bind " + cfg.endpoint
+                            + (cfg.publish_endpoint.empty() ? "" : " or " + cfg.publish_endpoint)));
     return {[](reply_batch&) {}, [](drained_atom) {}};
   }
   self->set_exit_handler([=](caf::exit_msg& msg) {

@@ -1,6 +1,7 @@
 #include "actors/db_writer.hpp"
 
 #include "actors/stream_metrics.hpp"
+#include "core/event_feed.hpp"
 #include "core/event_reply.hpp"
 #include "core/health.hpp"
 #include "core/hex.hpp"
@@ -116,6 +117,13 @@ void attempt(self_pointer self) {
       }
       out.replies.push_back({o.seq, render_reply(o.status, o.accepted, o.rejected, o.errors,
                                                  o.id_reused ? protocol::id_reused_reason : "")});
+      // The feed publishes what this transaction wrote: nothing after a commit of unknown
+      // outcome (the events may be an earlier attempt's, published or not: at most once).
+      if (st.settings.feed && !held.maybe_committed && o.accepted > 0
+          && (o.status == reply_status::ok || o.status == reply_status::partial)) {
+        append_feed_events(out.feed, batch.messages[i], o.errors);
+        out.feed_events += o.accepted;
+      }
     }
     if (log::enabled(log::level::debug))
       log::debug(component, "batch committed",
@@ -193,6 +201,7 @@ writer_settings writer_settings_of(const config& cfg) {
   out.timezone = cfg.etl.timezone;
   out.write_deadline = std::chrono::milliseconds{cfg.database.write_deadline_ms};
   out.dedup_retention_days = cfg.broker.dedup_retention_days;
+  out.feed = !cfg.broker.publish_endpoint.empty();
   return out;
 }
 

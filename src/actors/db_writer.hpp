@@ -36,6 +36,8 @@ struct writer_settings {
   std::chrono::milliseconds backoff_max{2000};
   /// The dimension's user ids, to count committed events of users it lacks; null: no count.
   std::shared_ptr<const known_users> known;
+  /// Whether committed events go to the live feed (broker.publish_endpoint set).
+  bool feed = false;
 };
 
 writer_settings writer_settings_of(const config& cfg);

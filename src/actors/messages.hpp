@@ -102,6 +102,10 @@ struct message_reply {
 /// Replies to send (writer → batcher → listener).
 struct reply_batch {
   std::vector<message_reply> replies;
+  /// For the live feed (broker.publish_endpoint): NDJSON of the events this batch wrote, and
+  /// how many; empty when the feed is off or nothing was written.
+  std::string feed;
+  uint64_t feed_events = 0;
 };
 
 /// A batch handed to a writer. Shared, not copied: the batcher keeps it to hand it to another
@@ -126,7 +130,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, reply_batch& x) {
-  return f(caf::meta::type_name("reply_batch"), x.replies);
+  return f(caf::meta::type_name("reply_batch"), x.replies, x.feed, x.feed_events);
 }
 
 } // namespace scpipe

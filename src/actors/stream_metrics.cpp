@@ -24,6 +24,13 @@ const stream_metrics& stream_metrics::get() {
         r.get_counter("scpipe_broker_replies_undeliverable_total",
                       "Replies not delivered because their producer had disconnected (a reply "
                       "is never dropped while its producer is connected)."),
+        r.get_counter("scpipe_feed_batches_published_total",
+                      "Committed batches published on the live feed (broker.publish_endpoint)."),
+        r.get_counter("scpipe_feed_events_published_total", "Events published on the live feed."),
+        r.get_counter("scpipe_feed_batches_dropped_total",
+                      "Committed batches not published on the live feed because its queue in "
+                      "the service was full (subscribers' own losses show as gaps in the "
+                      "batch numbers)."),
         r.get_gauge("scpipe_batcher_pending_messages",
                     "Validated messages waiting in the batcher for a free writer."),
         r.get_counter("scpipe_batcher_batches_reassigned_total",

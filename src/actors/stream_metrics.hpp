@@ -17,6 +17,9 @@ struct stream_metrics {
   metrics::counter& backpressure_pauses;   ///< times reading stopped at the bound
   metrics::counter& auth_denied;           ///< CURVE handshakes refused by the allow-list
   metrics::counter& replies_undeliverable; ///< replies whose producer had disconnected
+  metrics::counter& feed_batches;          ///< batches published on the live feed
+  metrics::counter& feed_events;           ///< their events
+  metrics::counter& feed_batches_dropped;  ///< batches not published: the feed's queue was full
   // -- event_batcher --
   metrics::gauge& batcher_messages;     ///< messages waiting for a writer
   metrics::counter& batches_reassigned; ///< batches handed to another writer after a failure

@@ -145,6 +145,8 @@ const std::vector<key_spec>& key_table() {
            [](c& x) -> std::string& { return x.broker.curve_secret_key_file; }),
       spec(keys::broker_curve_allowed_keys_file,
            [](c& x) -> std::string& { return x.broker.curve_allowed_keys_file; }),
+      spec(keys::broker_publish_endpoint,
+           [](c& x) -> std::string& { return x.broker.publish_endpoint; }),
       spec(keys::batcher_max_rows, [](c& x) -> int64_t& { return x.batcher.max_rows; }),
       spec(keys::batcher_max_bytes, [](c& x) -> int64_t& { return x.batcher.max_bytes; }),
       spec(keys::batcher_linger_ms, [](c& x) -> int64_t& { return x.batcher.linger_ms; }),

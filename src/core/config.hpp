@@ -37,6 +37,7 @@ struct broker_config {
   int64_t drain_timeout_ms = keys::broker_drain_timeout_ms.fallback;
   std::string curve_secret_key_file{keys::broker_curve_secret_key_file.fallback};
   std::string curve_allowed_keys_file{keys::broker_curve_allowed_keys_file.fallback};
+  std::string publish_endpoint{keys::broker_publish_endpoint.fallback};
 };
 
 /// [http]: the metrics and health endpoint.

@@ -81,6 +81,10 @@ inline constexpr string_key_row broker_curve_secret_key_file{
 inline constexpr string_key_row broker_curve_allowed_keys_file{
     "broker", "curve_allowed_keys_file", "", "",
     "public keys of the clients allowed to connect when CURVE is on, one per line"};
+inline constexpr string_key_row broker_publish_endpoint{
+    "broker", "publish_endpoint", "", "",
+    "ZeroMQ endpoint a PUB socket binds to re-publish each committed batch's events; empty: "
+    "none"};
 
 // -- [batcher] -------------------------------------------------------------------------------
 inline constexpr integer_key_row batcher_max_rows{
@@ -103,7 +107,11 @@ inline constexpr string_key_row etl_timezone{"etl", "timezone", "UTC", "",
 
 // -- [analytics] -----------------------------------------------------------------------------
 inline constexpr integer_key_row analytics_interval_s{
-    "analytics", "interval_s", 5, 0, 86400,
+    "analytics",
+    "interval_s",
+    5,
+    0,
+    86400,
     "seconds between two counts of the new events into the first-week answer; 0: this instance "
     "does not count"};
 

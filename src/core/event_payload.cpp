@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -399,6 +400,75 @@ decoded_payload decode_payload(std::string_view payload) {
                                   + " are dead-lettered one by one, this row keeps the whole "
                                     "payload",
                               std::string{payload}});
+  return out;
+}
+
+namespace {
+
+/// `text` with COPY's text-format escapes undone (the ones append_copy_text writes).
+std::string copy_unescaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    switch (text[++i]) {
+    case 't':
+      out += '\t';
+      break;
+    case 'n':
+      out += '\n';
+      break;
+    case 'r':
+      out += '\r';
+      break;
+    default:
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+event_row parse_event_row(std::string_view line) {
+  if (!line.empty() && line.back() == '\n')
+    line.remove_suffix(1);
+  std::string_view f[5];
+  for (size_t k = 0; k < 5; ++k) {
+    auto tab = line.find('\t');
+    f[k] = line.substr(0, tab);
+    line = tab == std::string_view::npos ? std::string_view{} : line.substr(tab + 1);
+  }
+  event_row row;
+  std::from_chars(f[0].data(), f[0].data() + f[0].size(), row.user_id);
+  if (f[1] != "\\N")
+    row.platform = copy_unescaped(f[1]);
+  row.event_ts = std::string{f[2]};
+  row.event_type = copy_unescaped(f[3]);
+  row.first_event = f[4] == "t";
+  return row;
+}
+
+std::vector<payload_row> rows_with_index(const decoded_payload& p) {
+  std::vector<int64_t> refused;
+  for (const auto& r : p.rejections)
+    refused.push_back(r.index);
+  std::sort(refused.begin(), refused.end());
+  std::vector<payload_row> out;
+  std::string_view rows{p.rows};
+  int64_t index = 0;
+  auto next_refused = refused.begin();
+  while (!rows.empty()) {
+    for (; next_refused != refused.end() && *next_refused <= index; ++next_refused)
+      if (*next_refused == index)
+        ++index;
+    auto nl = rows.find('\n');
+    out.push_back({index++, rows.substr(0, nl + 1)});
+    rows.remove_prefix(nl + 1);
+  }
   return out;
 }
 

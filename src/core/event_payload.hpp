@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,11 +39,11 @@ inline constexpr size_t max_dead_letters_per_payload = 1000;
 inline constexpr std::string_view event_copy_columns =
     "user_id, platform, event_ts, event_type, first_event";
 
-/// Parses and validates a payload (docs/protocol.md): one event object, an array of them, or NDJSON.
-/// Every field rule of the contract is checked here, so a row that reaches PostgreSQL fits its
-/// column. A payload that is not JSON (nor NDJSON), or has no event, is one rejection at
-/// index -1 carrying the whole payload; a bad event is a rejection at its index carrying its
-/// own text, verbatim.
+/// Parses and validates a payload (docs/protocol.md): one event object, an array of them, or
+/// NDJSON. Every field rule of the contract is checked here, so a row that reaches PostgreSQL fits
+/// its column. A payload that is not JSON (nor NDJSON), or has no event, is one rejection at index
+/// -1 carrying the whole payload; a bad event is a rejection at its index carrying its own text,
+/// verbatim.
 decoded_payload decode_payload(std::string_view payload);
 
 /// A payload refused as a whole without being parsed (e.g. too large): one rejection at -1.
@@ -50,5 +51,30 @@ decoded_payload reject_payload(std::string reason, std::string raw = {});
 
 /// Appends `text` to `out` escaped for COPY's text format (backslash, tab, newline, CR).
 void append_copy_text(std::string& out, std::string_view text);
+
+/// One line of decoded_payload::rows read back: the values sc.sc_user_event stores.
+struct event_row {
+  int32_t user_id = 0;
+  std::optional<std::string> platform;
+  /// As given to PostgreSQL, e.g. "2019-05-13 03:11:04+00:00"; without a zone when the producer
+  /// sent none (PostgreSQL read it in etl.timezone).
+  std::string event_ts;
+  std::string event_type;
+  bool first_event = false;
+};
+
+/// Reads one line of decoded_payload::rows (with or without its newline), undoing the COPY
+/// escapes. Only for lines decode_payload wrote.
+event_row parse_event_row(std::string_view line);
+
+/// A line of decoded_payload::rows with its event's position in the payload.
+struct payload_row {
+  int64_t index = 0;
+  std::string_view line; ///< with its newline
+};
+
+/// The lines of `p.rows` in order, each with its payload position (the positions the
+/// rejections do not take).
+std::vector<payload_row> rows_with_index(const decoded_payload& p);
 
 } // namespace scpipe

@@ -9,6 +9,7 @@ set(scpipe_core_sources
   curve_keys.cpp
   batch_builder.cpp
   event_batch.cpp
+  event_feed.cpp
   event_files.cpp
   event_payload.cpp
   event_reply.cpp

@@ -6,6 +6,9 @@
 #include "db/connection.hpp"
 #include "db/tables.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <pqxx/except>
 #include <pqxx/field>
 #include <pqxx/nontransaction>
@@ -65,20 +68,10 @@ struct row_ref {
   std::string_view line; ///< its COPY line, with the newline
 };
 
-/// The rows of `m`, with their payload positions (those not taken by rejections, in order).
+/// The rows of `m`, with their payload positions.
 void collect_rows(const batch_message& m, size_t message, std::vector<row_ref>& out) {
-  std::set<int64_t> refused;
-  for (const auto& r : m.content.rejections)
-    refused.insert(r.index);
-  std::string_view rows{m.content.rows};
-  int64_t index = 0;
-  while (!rows.empty()) {
-    while (refused.count(index))
-      ++index;
-    auto nl = rows.find('\n');
-    out.push_back({message, index++, rows.substr(0, nl + 1)});
-    rows.remove_prefix(nl + 1);
-  }
+  for (const auto& [index, line] : rows_with_index(m.content))
+    out.push_back({message, index, line});
 }
 
 std::string join_lines(const std::vector<row_ref>& rows, size_t begin, size_t end) {
@@ -90,31 +83,18 @@ std::string join_lines(const std::vector<row_ref>& rows, size_t begin, size_t en
 
 /// A COPY line back as the event it was validated from (for its dead letter).
 std::string event_of_line(std::string_view line) {
-  std::vector<std::string_view> f;
-  while (true) {
-    auto tab = line.find('\t');
-    f.push_back(line.substr(0, tab));
-    if (tab == std::string_view::npos)
-      break;
-    line.remove_prefix(tab + 1);
-  }
-  std::string out = "{\"user_id\":" + std::string{f[0]};
-  auto text = [&](std::string_view name, std::string_view v) {
-    out += ",\"" + std::string{name} + "\":\"";
-    for (char c : v)
-      out += c == '"' ? std::string{"\\\""} : std::string(1, c); // COPY escapes are JSON's
-    out += '"';
-  };
-  if (f[1] != "\\N")
-    text("platform", f[1]);
+  auto row = parse_event_row(line);
+  boost::json::object event;
+  event["user_id"] = row.user_id;
+  if (row.platform)
+    event["platform"] = *row.platform;
   // Back to the ISO form the validator reads: "2019-05-13 03:11:04+00:00" → "...T03:11:04...".
-  std::string time{f[2]};
-  if (time.size() > 10 && time[10] == ' ')
-    time[10] = 'T';
-  text("event_time", time);
-  text("event_type", f[3]);
-  out += ",\"first_event\":" + std::string{f[4].starts_with("t") ? "true" : "false"} + "}";
-  return out;
+  if (row.event_ts.size() > 10 && row.event_ts[10] == ' ')
+    row.event_ts[10] = 'T';
+  event["event_time"] = row.event_ts;
+  event["event_type"] = row.event_type;
+  event["first_event"] = row.first_event;
+  return boost::json::serialize(event);
 }
 
 /// Copies rows [begin, end) under a savepoint; on a data error splits the range until each

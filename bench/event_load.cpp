@@ -27,6 +27,12 @@
 //       the last answer), ack latency p50/p99/max in ms (first send of an id -> its final,
 //       non-retry reply), and the count of each reply status.
 //
+//   scpipe_bench_event_load subscribe ENDPOINT QUIET_S
+//       Subscribes to the live feed at ENDPOINT (broker.publish_endpoint, docs/protocol.md) and
+//       counts what arrives until nothing has for QUIET_S seconds after the first message (or
+//       for 10 * QUIET_S before any). Prints one JSON line: events, distinct (message id,
+//       index) pairs, batches, and gaps in the batch numbers.
+//
 // Event i is a pure function of i: user ids 1..100000, four event types, three platforms,
 // times in 2019 (UTC, "Z"), 2 % first events.
 
@@ -50,6 +56,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -466,6 +473,47 @@ int send(const send_options& opt) {
   return all.stalled ? 1 : 0;
 }
 
+// -- the live feed ---------------------------------------------------------------------------
+
+int subscribe(const std::string& endpoint, double quiet_s) {
+  zmq::context_t ctx{1};
+  zmq::socket_t sub{ctx, zmq::socket_type::sub};
+  sub.set(zmq::sockopt::rcvhwm, 0); // count what the service sent, not this process's queue
+  sub.set(zmq::sockopt::subscribe, "events");
+  sub.connect(endpoint);
+  uint64_t events = 0, batches = 0, gaps = 0, last = 0;
+  std::unordered_set<std::string> keys;
+  std::vector<zmq::message_t> frames;
+  for (;;) {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    auto wait = std::chrono::milliseconds{static_cast<int64_t>(quiet_s * (batches ? 1000 : 10000))};
+    if (zmq::poll(&item, 1, wait) == 0)
+      break;
+    frames.clear();
+    if (!zmq::recv_multipart(sub, std::back_inserter(frames)) || frames.size() != 3)
+      return 1;
+    auto number = std::stoull(frames[1].to_string());
+    if (batches && number != last + 1)
+      ++gaps;
+    last = number;
+    ++batches;
+    std::string_view ndjson{static_cast<const char*>(frames[2].data()), frames[2].size()};
+    // {"message_id":"<hex>","index":<n>,...}: the key is the text up to the third comma.
+    for (size_t start = 0; start < ndjson.size();) {
+      auto nl = ndjson.find('\n', start);
+      auto line = ndjson.substr(start, nl - start);
+      auto comma = line.find(',', line.find(',') + 1);
+      keys.emplace(line.substr(0, comma));
+      ++events;
+      start = nl + 1;
+    }
+  }
+  std::printf("{\"events\":%llu,\"distinct\":%zu,\"batches\":%llu,\"gaps\":%llu}\n",
+              static_cast<unsigned long long>(events), keys.size(),
+              static_cast<unsigned long long>(batches), static_cast<unsigned long long>(gaps));
+  return 0;
+}
+
 // -- command line ----------------------------------------------------------------------------
 
 [[noreturn]] void usage(const char* argv0) {
@@ -475,8 +523,9 @@ int send(const send_options& opt) {
                "[--rate EVENTS_PER_S]\n"
                "            [--id-prefix P] [--first K] [--duration-s D] [--drain-s S]"
                " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n"
-               "            [--producers P] [--session on|off]\n",
-               argv0, argv0);
+               "            [--producers P] [--session on|off]\n"
+               "       %s subscribe ENDPOINT QUIET_S\n",
+               argv0, argv0, argv0);
   std::exit(2);
 }
 
@@ -506,6 +555,11 @@ int main(int argc, char** argv) {
     if (argc != 4)
       usage(argv[0]);
     return gen_csv(to_count(argv[0], argv[2]), argv[3]);
+  }
+  if (mode == "subscribe") {
+    if (argc != 4)
+      usage(argv[0]);
+    return subscribe(argv[2], to_double(argv[0], argv[3]));
   }
   if (mode != "send")
     usage(argv[0]);

@@ -202,3 +202,46 @@ TEST_F(curve, service_refuses_to_start_on_a_bad_key_file_without_quoting_keys) {
   EXPECT_EQ(half.code, 2);
   EXPECT_NE(half.err.find("set together"), std::string::npos) << half.err;
 }
+
+TEST_F(curve, the_live_feed_serves_listed_subscribers_only) {
+  auto feed = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+  env["SCPIPE_BROKER_PUBLISH_ENDPOINT"] = feed;
+  process svc{{SCPIPE_BINARY, "run"}, env};
+  ASSERT_TRUE(svc.wait_for_stderr("\"message\":\"listening\"", 20s)) << svc.err();
+  zmq::context_t ctx;
+  auto subscriber = [&](const curve_key_pair* keys) {
+    zmq::socket_t s{ctx, zmq::socket_type::sub};
+    s.set(zmq::sockopt::linger, 0);
+    if (keys) {
+      s.set(zmq::sockopt::curve_serverkey, server.public_key);
+      s.set(zmq::sockopt::curve_publickey, keys->public_key);
+      s.set(zmq::sockopt::curve_secretkey, keys->secret_key);
+    }
+    s.set(zmq::sockopt::subscribe, "events");
+    s.connect(feed);
+    return s;
+  };
+  auto listed = subscriber(&alice);
+  auto intruder = subscriber(&mallory);
+  auto plain = subscriber(nullptr);
+  auto received = [](zmq::socket_t& s, std::chrono::milliseconds wait) {
+    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, wait) == 0)
+      return false;
+    std::vector<zmq::message_t> frames;
+    (void)zmq::recv_multipart(s, std::back_inserter(frames));
+    return true;
+  };
+  // Events until the listed subscriber gets a batch (its subscription takes a moment).
+  auto producer = curve_dealer(ctx, endpoint, alice, server.public_key);
+  bool got = false;
+  for (int k = 0; k < 50 && !got; ++k) {
+    ASSERT_TRUE(request_once(producer, "feed-" + std::to_string(k), events_payload(2), 10s));
+    got = received(listed, 200ms);
+  }
+  EXPECT_TRUE(got) << "the listed subscriber got nothing";
+  EXPECT_FALSE(received(intruder, 500ms)) << "an unlisted key received the feed";
+  EXPECT_FALSE(received(plain, 100ms)) << "a client without CURVE received the feed";
+  svc.signal(SIGTERM);
+  ASSERT_EQ(svc.wait(20s), 0) << svc.err();
+}

@@ -16,18 +16,21 @@
 -- id (a BEFORE STATEMENT trigger) and keeps it to its commit; nothing takes it exclusively.
 -- scpipe.event_id_horizon() reads the sequence's last value, then waits until the transactions
 -- holding that lock at that moment have ended: then every id up to that value is committed (or
--- never will be), and a new snapshot sees them all. scpipe.count_first_week_logins() (the service, every analytics.interval_s)
--- counts the events between the old watermark and that horizon and moves the watermark there.
+-- never will be), and a new snapshot sees them all. scpipe.count_first_week_logins() (the
+-- service, every analytics.interval_s) counts the events between the old watermark and that
+-- horizon and moves the watermark there.
 --
--- Users: a trigger on sc.sc_user counts again the logins of a user that is new or whose
--- signup_ts changed (the ETL's new SCD-2 versions), up to the watermark. Retention: dropping an
--- event partition takes its counted logins off first (scpipe.drop_event_partitions).
+-- Users: counted logins of a user sc.sc_user lacks wait in scpipe.first_week_pending; triggers
+-- on sc.sc_user count a new user's from there, and count again, from the events of its new
+-- first week, a user whose signup_ts changed (the ETL's new SCD-2 versions). Writers pay no
+-- index for this. Retention: dropping an event partition takes its counted logins off first
+-- (scpipe.drop_event_partitions).
 --
 -- The first week is counted with TimeZone UTC: 7 days are 168 hours. The plain join gives the
 -- same answer in a session whose TimeZone is UTC (or any zone without daylight saving time).
 --
--- Existing events are counted here, in this migration's transaction (about a minute per 100M
--- events on two cores; the writers wait).
+-- Existing events are counted here, in this migration's transaction (about 40 s per 100M events
+-- on two cores; the writers wait).
 
 -- Taken shared by every statement that inserts events; event_id_horizon() waits for its holders.
 -- 412418576008732273: 'scpipe event ids'. The first week's own work (counting, recounting,
@@ -51,9 +54,21 @@ comment on table scpipe.first_week_state is
   'event committed before counted_at.';
 insert into scpipe.first_week_state (counted_through, counted_at) values (0, now());
 
+-- Counted logins of users sc.sc_user did not have yet (events may come before their user): a
+-- new user's first week is counted from here when the ETL inserts it, without reading events.
+create table scpipe.first_week_pending (
+    user_id int not null,
+    event_ts timestamptz not null,
+    user_event_id bigint not null
+);
+create index on scpipe.first_week_pending (user_id);
+comment on table scpipe.first_week_pending is
+  'Counted logins (user_event_id <= the watermark) of users sc.sc_user did not have when they '
+  'were counted; moved into scpipe.first_week_login when the user arrives.';
+
 -- The first week's one definition: an event at p_event_ts falls in the first week of a user
 -- who signed up at p_signup_ts (both ends inclusive; no week without a signup). Inlined where
--- it is used, so an index on event_ts still serves.
+-- it is used.
 create function scpipe.in_first_week(p_event_ts timestamptz, p_signup_ts timestamptz)
 returns boolean
 language sql
@@ -61,9 +76,6 @@ stable
 as $$
   select p_event_ts between p_signup_ts and p_signup_ts + interval '7 days'
 $$;
-
--- Reaches a user's logins by user and time, for counting a few users again.
-create index sc_user_event_login on sc.sc_user_event (user_id, event_ts) where event_type = 'login';
 
 create function scpipe.event_rows_arrive()
 returns trigger
@@ -122,21 +134,21 @@ begin
 end
 $$;
 
--- The first-week logins, per current user with one, of the events with p_after < user_event_id
--- <= p_through. Inlined into its callers, so they plan it with their bounds: the partitions'
--- primary keys are read from p_after on, not every event.
-create function scpipe.first_week_logins_between(p_after bigint, p_through bigint)
-returns table (user_id int, signup_ts timestamptz, logins bigint)
+-- The logins with p_after < user_event_id <= p_through, each with its user's signup_ts as
+-- sc.sc_user has it now (known: whether the user is there). Inlined into its callers, so they
+-- plan it with their bounds: the partitions' primary keys are read from p_after on, not every
+-- event.
+create function scpipe.logins_between(p_after bigint, p_through bigint)
+returns table (user_id int, event_ts timestamptz, user_event_id bigint, signup_ts timestamptz,
+               known boolean)
 language sql
 stable
 as $$
-  select u.user_id, u.signup_ts, count(*)
+  select e.user_id, e.event_ts, e.user_event_id, u.signup_ts, u.user_id is not null
   from sc.sc_user_event e
-  join only sc.sc_user u on u.user_id = e.user_id
+  left join only sc.sc_user u on u.user_id = e.user_id
   where e.user_event_id > p_after and e.user_event_id <= p_through
     and e.event_type = 'login'
-    and scpipe.in_first_week(e.event_ts, u.signup_ts)
-  group by u.user_id, u.signup_ts
 $$;
 
 -- The first-week logins of the events past the watermark, per user (only users with one), as
@@ -156,15 +168,77 @@ as $$
 declare
   counted bigint := (select s.counted_through from scpipe.first_week_state s);
 begin
-  return query select n.user_id, n.logins
-               from scpipe.first_week_logins_between(counted, 9223372036854775807) n;
+  return query select l.user_id, count(*)
+               from scpipe.logins_between(counted, 9223372036854775807) l
+               where scpipe.in_first_week(l.event_ts, l.signup_ts)
+               group by l.user_id;
 end
 $$;
 
--- Counts the logins of p_users (current users) again, over the events up to the watermark.
--- The caller holds the first week's lock.
-create function scpipe.recount_first_week(p_users int[])
-returns void
+-- Moves the watermark to p_horizon: the logins in between are added to their users' counts,
+-- and those of users sc.sc_user does not have yet wait in scpipe.first_week_pending. The caller
+-- holds the first week's lock. Returns the number of users whose count grew.
+create function scpipe.count_logins_through(p_horizon bigint, p_taken_at timestamptz)
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
+set plan_cache_mode = force_custom_plan
+-- A few seconds of events at full speed are a few hundred thousand logins: hashed in memory.
+set work_mem = '64MB'
+as $$
+declare
+  counted bigint := (select s.counted_through from scpipe.first_week_state s);
+  grown bigint;
+begin
+  with fresh as materialized (
+    select * from scpipe.logins_between(counted, p_horizon)
+  ), waiting as (
+    insert into scpipe.first_week_pending (user_id, event_ts, user_event_id)
+    select f.user_id, f.event_ts, f.user_event_id from fresh f where not f.known
+  )
+  insert into scpipe.first_week_login as k (user_id, signup_ts, logins)
+  select f.user_id, f.signup_ts, count(*)
+  from fresh f
+  where f.known and scpipe.in_first_week(f.event_ts, f.signup_ts)
+  group by f.user_id, f.signup_ts
+  on conflict (user_id) do update set logins = k.logins + excluded.logins;
+  get diagnostics grown = row_count;
+  update scpipe.first_week_state set counted_through = p_horizon, counted_at = p_taken_at;
+  return grown;
+end
+$$;
+
+-- Triggers on sc.sc_user, in the changing transaction (each waits for a count in progress).
+-- A new user's counted logins are those that waited for it in scpipe.first_week_pending: no
+-- event is read.
+create function scpipe.first_week_users_added()
+returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
+set plan_cache_mode = force_custom_plan
+as $$
+begin
+  perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+  delete from scpipe.first_week_login k using added a where k.user_id = a.user_id;
+  insert into scpipe.first_week_login (user_id, signup_ts, logins)
+  select a.user_id, a.signup_ts, count(*)
+  from added a
+  join scpipe.first_week_pending p on p.user_id = a.user_id
+  where scpipe.in_first_week(p.event_ts, a.signup_ts)
+  group by a.user_id, a.signup_ts;
+  delete from scpipe.first_week_pending p using added a where p.user_id = a.user_id;
+  return null;
+end
+$$;
+
+-- A user whose signup_ts changed (a new SCD-2 version; rare) is counted again from the events:
+-- those up to the watermark in its new first week, in the partitions that week falls in.
+create function scpipe.first_week_users_changed()
+returns trigger
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
@@ -172,55 +246,32 @@ set timezone = 'UTC'
 set plan_cache_mode = force_custom_plan
 as $$
 declare
-  counted bigint := (select s.counted_through from scpipe.first_week_state s);
-begin
-  delete from scpipe.first_week_login f using unnest(p_users) as c(user_id)
-  where f.user_id = c.user_id;
-  insert into scpipe.first_week_login (user_id, signup_ts, logins)
-  select u.user_id, u.signup_ts, count(*)
-  from unnest(p_users) as c(user_id)
-  join only sc.sc_user u on u.user_id = c.user_id
-  join sc.sc_user_event e on e.user_id = u.user_id
-  where e.event_type = 'login'
-    and scpipe.in_first_week(e.event_ts, u.signup_ts)
-    and e.user_event_id <= counted
-  group by u.user_id, u.signup_ts;
-end
-$$;
-
--- Triggers on sc.sc_user: new users, and users whose signup_ts changed, are counted again in
--- the same transaction (it waits for a count in progress).
-create function scpipe.first_week_users_added()
-returns trigger
-language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-  perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
-  perform scpipe.recount_first_week(array(select a.user_id from added a));
-  return null;
-end
-$$;
-
-create function scpipe.first_week_users_changed()
-returns trigger
-language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
-as $$
-declare
   users int[] := array(select n.user_id from after_update n
-                       left join before_update o on o.user_id = n.user_id
-                       where o.signup_ts is distinct from n.signup_ts
-                       union
-                       select o.user_id from before_update o
-                       where not exists (select from after_update n where n.user_id = o.user_id));
+                       join before_update o on o.user_id = n.user_id
+                       where o.signup_ts is distinct from n.signup_ts);
+  counted bigint;
+  earliest timestamptz;
+  latest timestamptz;
 begin
-  if cardinality(users) > 0 then
-    perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
-    perform scpipe.recount_first_week(users);
+  if cardinality(users) = 0 then
+    return null;
   end if;
+  perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+  counted := (select s.counted_through from scpipe.first_week_state s);
+  delete from scpipe.first_week_login k using unnest(users) c(user_id) where k.user_id = c.user_id;
+  select min(n.signup_ts), max(n.signup_ts) into earliest, latest
+  from after_update n where n.user_id = any (users);
+  -- Constants when planned, so only the partitions of those weeks are read.
+  insert into scpipe.first_week_login (user_id, signup_ts, logins)
+  select n.user_id, n.signup_ts, count(*)
+  from after_update n
+  join sc.sc_user_event e on e.user_id = n.user_id
+  where n.user_id = any (users)
+    and e.event_type = 'login'
+    and e.user_event_id <= counted
+    and e.event_ts between earliest and latest + interval '7 days'
+    and scpipe.in_first_week(e.event_ts, n.signup_ts)
+  group by n.user_id, n.signup_ts;
   return null;
 end
 $$;
@@ -232,36 +283,26 @@ create trigger first_week_users_changed after update on sc.sc_user
   referencing old table as before_update new table as after_update
   for each statement execute function scpipe.first_week_users_changed();
 
--- Moves the watermark to the horizon, adding the logins of the events in between. Returns
--- nothing when another session is at it (another instance, or the ETL recounting users):
--- the next call does it.
+-- Moves the watermark to the horizon, counting the logins in between. Returns nothing when
+-- another session is at it (another instance, or the ETL counting users): the next call does.
 create function scpipe.count_first_week_logins()
 returns table (users bigint, counted_through bigint, counted_at timestamptz)
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
-set timezone = 'UTC'
-set plan_cache_mode = force_custom_plan
 as $$
 declare
-  counted bigint;
   horizon bigint;
   taken_at timestamptz;
-  added bigint;
+  grown bigint;
 begin
   if not pg_try_advisory_xact_lock(1990722301361777040) then  -- 'scpipe first week'
     return;
   end if;
-  counted := (select s.counted_through from scpipe.first_week_state s);
   horizon := scpipe.event_id_horizon();
   taken_at := clock_timestamp();
-  insert into scpipe.first_week_login as f (user_id, signup_ts, logins)
-  select n.user_id, n.signup_ts, n.logins
-  from scpipe.first_week_logins_between(counted, horizon) n
-  on conflict (user_id) do update set logins = f.logins + excluded.logins;
-  get diagnostics added = row_count;
-  update scpipe.first_week_state set counted_through = horizon, counted_at = taken_at;
-  return query select added, horizon, taken_at;
+  grown := scpipe.count_logins_through(horizon, taken_at);
+  return query select grown, horizon, taken_at;
 end
 $$;
 
@@ -272,21 +313,22 @@ returns bigint
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
-set timezone = 'UTC'
 as $$
 declare
   horizon bigint;
 begin
   perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
   delete from scpipe.first_week_login;
+  delete from scpipe.first_week_pending;
+  update scpipe.first_week_state set counted_through = 0;
   horizon := scpipe.event_id_horizon();
-  update scpipe.first_week_state set counted_through = horizon, counted_at = clock_timestamp();
-  perform scpipe.recount_first_week(array(select u.user_id from only sc.sc_user u));
+  perform scpipe.count_logins_through(horizon, clock_timestamp());
   return horizon;
 end
 $$;
 
--- Dropping event partitions past retention (0009) takes their counted logins off first.
+-- Dropping event partitions past retention (0009) takes their counted logins off first, and
+-- forgets their logins still waiting for a user.
 create or replace function scpipe.drop_event_partitions(p_retention interval)
 returns setof text
 language plpgsql
@@ -304,7 +346,8 @@ begin
       coalesce(p_retention::text, 'null');
   end if;
   perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
-  for p in select r.name from scpipe.event_partition r where r.upper_ts <= before loop
+  for p in select r.name, r.lower_ts, r.upper_ts from scpipe.event_partition r
+           where r.upper_ts <= before loop
     execute format($q$
       update scpipe.first_week_login f set logins = f.logins - gone.logins
       from (select e.user_id, count(*) as logins
@@ -315,6 +358,8 @@ begin
               and scpipe.in_first_week(e.event_ts, u.signup_ts)
             group by e.user_id) gone
       where f.user_id = gone.user_id$q$, p.name);
+    delete from scpipe.first_week_pending w
+    where w.event_ts >= p.lower_ts and w.event_ts < p.upper_ts;
   end loop;
   return query select scpipe.drop_partitions_before('sc.sc_user_event', before);
 end

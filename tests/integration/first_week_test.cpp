@@ -5,6 +5,7 @@
 
 #include "db/first_week.hpp"
 #include "support/database.hpp"
+#include "support/producer.hpp"
 #include "support/service.hpp"
 
 #include <gtest/gtest.h>
@@ -110,6 +111,8 @@ TEST(
   EXPECT_EQ(number(db, "select count(*) from scpipe.first_week_uncounted()"), 0);
   EXPECT_EQ(number(db, "select sum(logins) from scpipe.first_week_login"), 6)
       << "the view read the kept counts, not the events";
+  EXPECT_EQ(number(db, "select count(*) from scpipe.first_week_pending where user_id = 99"), 1)
+      << "the login of a user not there yet waits for it";
 
   // A transaction that drew its id first commits last: a count in between waits for it rather
   // than moving the watermark past an id it cannot see yet.
@@ -145,6 +148,7 @@ TEST(
   EXPECT_EQ(expected.at(1).second, 4); // 05-03 12:00, 05-08 10:00 and 10:00:01, 05-10 12:00
   EXPECT_EQ(expected.at(99).second, 2);
   EXPECT_EQ(view_answer(db), expected) << "after the ETL's new versions";
+  EXPECT_EQ(number(db, "select count(*) from scpipe.first_week_pending"), 0);
   ASSERT_TRUE(count_now(db).has_value());
   EXPECT_EQ(view_answer(db), expected) << "after counting again";
   EXPECT_EQ(number(db, "select count(*) from scpipe.first_week_uncounted()"), 0);
@@ -156,6 +160,14 @@ TEST(
   EXPECT_EQ(expected.at(4).second, 1);
   EXPECT_EQ(expected.at(1).second, 0);
   EXPECT_EQ(view_answer(db), expected) << "after May's events were dropped";
+
+  // Counting everything again from the events gives the same answer.
+  exec(db, "insert into sc.sc_user_event (user_id, event_type, event_ts) "
+           "values (5, 'login', '2019-06-03 00:00:00+00')"); // no such user: waits
+  exec(db, "select scpipe.rebuild_first_week()");
+  EXPECT_EQ(view_answer(db), expected) << "after a rebuild";
+  EXPECT_EQ(number(db, "select count(*) from scpipe.first_week_pending"), 1);
+  EXPECT_EQ(number(db, "select count(*) from scpipe.first_week_uncounted()"), 0);
 }
 
 TEST(first_week, the_service_counts_new_events_every_analytics_interval) {
@@ -173,5 +185,13 @@ TEST(first_week, the_service_counts_new_events_every_analytics_interval) {
   EXPECT_EQ(number(db, "select logins from scpipe.first_week_login where user_id = 7"), 25);
   EXPECT_EQ(view_answer(db), plain_answer(db));
   EXPECT_GE(s.metric("scpipe_first_week_counts_total"), 1);
+
+  // After a producer's ok the answer holds the event at once, counted or not.
+  test::producer p{s.endpoint};
+  ASSERT_EQ(p.request("late", R"({"user_id": 7, "event_type": "login",
+                                 "event_time": "2026-01-03T00:00:00Z"})")
+                .body.status,
+            reply_status::ok);
+  EXPECT_EQ(number(db, "select first_week_logins from sc.first_week_logins where user_id = 7"), 26);
   EXPECT_TRUE(s.errors().empty());
 }

@@ -36,10 +36,14 @@
 -- 412418576008732273: 'scpipe event ids'. The first week's own work (counting, recounting,
 -- dropping partitions) is serialized by 1990722301361777040: 'scpipe first week'.
 
+-- The key holds the count too, and sc_user_id_active below the flag: the view's join of a
+-- million users is then a merge of two index-only scans (0.2 s here, against 0.5 s through the
+-- tables).
 create table scpipe.first_week_login (
-    user_id int primary key,
+    user_id int not null,
     signup_ts timestamptz not null,
-    logins bigint not null
+    logins bigint not null,
+    primary key (user_id) include (logins)
 );
 comment on table scpipe.first_week_login is
   'Per user: logins in its first week among the events up to scpipe.first_week_state.counted_through.';
@@ -53,6 +57,8 @@ comment on table scpipe.first_week_state is
   'Every event with user_event_id <= counted_through is in scpipe.first_week_login; so is every '
   'event committed before counted_at.';
 insert into scpipe.first_week_state (counted_through, counted_at) values (0, now());
+
+create index sc_user_id_active on sc.sc_user (user_id) include (active);
 
 -- Counted logins of users sc.sc_user did not have yet (events may come before their user): a
 -- new user's first week is counted from here when the ETL inserts it, without reading events.

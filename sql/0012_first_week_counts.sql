@@ -96,6 +96,21 @@ $$;
 create trigger event_ids_drawn before insert on sc.sc_user_event
   for each statement execute function scpipe.event_rows_arrive();
 
+-- The transactions (virtual ids) holding the event-id lock now: inserts into sc.sc_user_event
+-- in flight. pg_locks shows an advisory lock's bigint key in two halves.
+create function scpipe.event_inserts_in_flight()
+returns setof text
+language sql
+stable
+as $$
+  select l.virtualtransaction from pg_locks l
+  where l.locktype = 'advisory'
+    and l.database = (select d.oid from pg_database d where d.datname = current_database())
+    and l.classid = (412418576008732273 >> 32)::oid
+    and l.objid = (412418576008732273 & 4294967295)::oid
+    and l.objsubid = 1
+$$;
+
 -- The highest event id such that every event with an id up to it is committed or never will
 -- be (see above). Reads the sequence, then waits for the inserts that held the lock at that
 -- moment to end: any of them may have drawn a smaller id. It takes no lock itself, so it never
@@ -111,10 +126,6 @@ declare
   horizon bigint;
   inserting text[];
   give_up timestamptz := clock_timestamp() + interval '5 seconds';
-  -- pg_locks shows an advisory lock's bigint key in two halves.
-  key_high oid := (412418576008732273 >> 32)::oid;
-  key_low oid := (412418576008732273 & 4294967295)::oid;
-  this_database oid := (select d.oid from pg_database d where d.datname = current_database());
 begin
   -- A cached sequence hands ranges of ids to sessions ahead of use: no horizon holds then.
   if (select seqcache from pg_sequence
@@ -122,14 +133,10 @@ begin
     raise exception 'sc.sc_user_event_user_event_id_seq caches ids (CACHE > 1): the first-week counts need CACHE 1';
   end if;
   horizon := coalesce(pg_sequence_last_value('sc.sc_user_event_user_event_id_seq'), 0);
-  inserting := array(select l.virtualtransaction from pg_locks l
-                     where l.locktype = 'advisory' and l.database = this_database
-                       and l.classid = key_high and l.objid = key_low and l.objsubid = 1);
+  inserting := array(select scpipe.event_inserts_in_flight());
   while cardinality(inserting) > 0
-        and exists (select from pg_locks l
-                    where l.locktype = 'advisory' and l.database = this_database
-                      and l.classid = key_high and l.objid = key_low and l.objsubid = 1
-                      and l.virtualtransaction = any (inserting)) loop
+        and exists (select from scpipe.event_inserts_in_flight() t(vxid)
+                    where t.vxid = any (inserting)) loop
     if clock_timestamp() > give_up then
       raise exception 'an insert into sc.sc_user_event has been open for over 5 s; the first-week count waits for it and tries again later'
         using errcode = 'lock_not_available';
@@ -305,8 +312,10 @@ begin
   if not pg_try_advisory_xact_lock(1990722301361777040) then  -- 'scpipe first week'
     return;
   end if;
-  horizon := scpipe.event_id_horizon();
+  -- Before the horizon reads the sequence: a transaction committed by then drew its ids
+  -- before, so they are all up to the horizon.
   taken_at := clock_timestamp();
+  horizon := scpipe.event_id_horizon();
   grown := scpipe.count_logins_through(horizon, taken_at);
   return query select grown, horizon, taken_at;
 end
@@ -322,13 +331,15 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   horizon bigint;
+  taken_at timestamptz;
 begin
   perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
   delete from scpipe.first_week_login;
   delete from scpipe.first_week_pending;
   update scpipe.first_week_state set counted_through = 0;
+  taken_at := clock_timestamp(); -- before the horizon, as in count_first_week_logins
   horizon := scpipe.event_id_horizon();
-  perform scpipe.count_logins_through(horizon, clock_timestamp());
+  perform scpipe.count_logins_through(horizon, taken_at);
   return horizon;
 end
 $$;
@@ -342,28 +353,30 @@ security definer
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '5s'
 set timezone = 'UTC'
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   p record;
   before timestamptz := now() - p_retention;
+  counted bigint;
 begin
   if p_retention is null or p_retention <= interval '0' then
     raise exception 'event retention must be a positive interval, not %',
       coalesce(p_retention::text, 'null');
   end if;
   perform pg_advisory_xact_lock(1990722301361777040);  -- 'scpipe first week'
+  counted := (select s.counted_through from scpipe.first_week_state s);
   for p in select r.name, r.lower_ts, r.upper_ts from scpipe.event_partition r
            where r.upper_ts <= before loop
-    execute format($q$
-      update scpipe.first_week_login f set logins = f.logins - gone.logins
-      from (select e.user_id, count(*) as logins
-            from sc.%I e
-            join only sc.sc_user u on u.user_id = e.user_id
-            where e.user_event_id <= (select s.counted_through from scpipe.first_week_state s)
-              and e.event_type = 'login'
-              and scpipe.in_first_week(e.event_ts, u.signup_ts)
-            group by e.user_id) gone
-      where f.user_id = gone.user_id$q$, p.name);
+    -- The partition holds exactly the events of [lower_ts, upper_ts): known when planned, so
+    -- only it is read.
+    update scpipe.first_week_login f set logins = f.logins - gone.logins
+    from (select l.user_id, count(*) as logins
+          from scpipe.logins_between(0, counted) l
+          where l.event_ts >= p.lower_ts and l.event_ts < p.upper_ts
+            and scpipe.in_first_week(l.event_ts, l.signup_ts)
+          group by l.user_id) gone
+    where f.user_id = gone.user_id;
     delete from scpipe.first_week_pending w
     where w.event_ts >= p.lower_ts and w.event_ts < p.upper_ts;
   end loop;

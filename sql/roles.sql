@@ -132,11 +132,16 @@ grant execute on function
     scpipe.days_in_month(int, int),
     scpipe.parse_upstream_ts(text, text),
     scpipe.try_jsonb(json),
-    scpipe.analyze_etl_table(regclass)
+    scpipe.analyze_etl_table(regclass),
+    scpipe.crm_attribute(text),
+    scpipe.latest_crm_rows(bigint),
+    scpipe.etl_fill_empty_dimension(bigint, bigint, bigint)
   to scpipe_etl;
 -- ANALYZE is the owner's (PostgreSQL 15 has no privilege for it): run_user_etl analyzes its
 -- tables after a large load through scpipe.analyze_etl_table (sql/0011), which runs as the
--- owner and takes only those tables.
+-- owner and takes only those tables. A first load fills the empty dimension through
+-- scpipe.etl_fill_empty_dimension (sql/0013), which runs as the owner too: it drops the three
+-- tables' indexes and builds them again in the same call.
 
 -- -- scpipe_analyst: read-only warehouse -------------------------------------------------------
 grant usage on schema sc to scpipe_analyst;

@@ -311,6 +311,16 @@ std::vector<std::string> staging_corpus() {
   };
 }
 
+/// Inserts documents into staging as plain SQL does, in one statement: none has staged fields.
+void insert_documents_by_sql(const test::test_database& db, const std::vector<std::string>& docs) {
+  auto conn = db.connect();
+  pqxx::nontransaction tx{conn};
+  std::string values;
+  for (const auto& d : docs)
+    values += (values.empty() ? "(" : ", (") + tx.quote(d) + ")";
+  tx.exec("insert into staging.sc_user_document (user_document) values " + values);
+}
+
 /// Everything the ETL wrote that the contract and the ETL's rules describe, as text.
 std::string etl_outcome(const test::test_database& db) {
   return db.scalar("select string_agg(concat_ws('|', user_id, user_email, on_trial, user_industry, "
@@ -342,14 +352,7 @@ TEST_F(loaders, staged_fields_give_the_etl_exactly_what_parsing_the_documents_in
   // Here through load-users (staged), there as plain SQL inserts, one statement (not staged).
   test::test_database plain;
   plain.migrate();
-  {
-    auto conn = plain.connect();
-    pqxx::nontransaction tx{conn};
-    std::string values;
-    for (const auto& d : corpus)
-      values += (values.empty() ? "(" : ", (") + tx.quote(d) + ")";
-    tx.exec("insert into staging.sc_user_document (user_document) values " + values);
-  }
+  insert_documents_by_sql(plain, corpus);
   for (const auto* target : {&db, &plain}) {
     auto env = target->env();
     env["SCPIPE_ETL_TIMEZONE"] = "America/New_York"; // 2019-03-10 02:30 does not exist there
@@ -421,4 +424,153 @@ TEST_F(loaders, staged_fields_give_the_etl_exactly_what_parsing_the_documents_in
       << staged;
   EXPECT_EQ(staged.find("12345678901234567890"), std::string::npos) << staged;
   EXPECT_EQ(one(kept_row), kept_before) << "an entry that did not change is not written again";
+}
+
+// -- a first load (sql/0013): an empty dimension filled straight from the staged fields --------
+
+namespace {
+
+/// The indexes and key constraints of the dimension's three tables, as definitions.
+std::string dimension_indexes(const test::test_database& db) {
+  return db.scalar("select string_agg(indexdef, E'\\n' order by indexname) from pg_indexes "
+                   "where schemaname = 'sc' and tablename in ('sc_user', 'sc_user_checklist', "
+                   "'sc_user_inspection')")
+         + "\n--\n"
+         + db.scalar("select string_agg(conname || ' ' || pg_get_constraintdef(oid), E'\\n' "
+                     "order by conname) from pg_constraint where conrelid in "
+                     "('sc.sc_user'::regclass, 'sc.sc_user_checklist'::regclass, "
+                     "'sc.sc_user_inspection'::regclass)");
+}
+
+/// The oid of an index of schema sc: a first load builds the dimension's indexes anew.
+std::string index_oid(const test::test_database& db, const std::string& name) {
+  return db.scalar("select ('sc." + name + "'::regclass)::oid");
+}
+
+} // namespace
+
+TEST_F(loaders, a_first_load_of_staged_documents_gives_what_the_general_path_gives) {
+  // The documents the loader stages (see the test above), user 1 twice: not every one wins.
+  auto corpus = staging_corpus();
+  std::string ndjson;
+  std::vector<std::string> staged_docs;
+  for (size_t i : {0, 1, 2, 3, 5, 7, 23, 25, 26, 29, 30, 31, 35}) {
+    ndjson += corpus[i] + "\n";
+    staged_docs.push_back(corpus[i]);
+  }
+  auto file = write("staged.ndjson", ndjson);
+  // CRM: the last row of an e-mail wins (case-insensitive), an empty value is 'unknown'.
+  auto crm = write("crm.csv", "user_email,industry,region,company_name\n"
+                              "user1@example.com,Retail,APAC,Old\n"
+                              "USER1@example.com,Mining,EU,Acme\n"
+                              "user26@example.com,,US,Globex\n");
+  test::test_database plain;
+  plain.migrate();
+  insert_documents_by_sql(plain, staged_docs);
+  auto staged_pkey = index_oid(db, "sc_user_pkey");
+  auto plain_pkey = index_oid(plain, "sc_user_pkey");
+  for (const auto* target : {&db, &plain}) {
+    auto env = target->env();
+    env["SCPIPE_ETL_TIMEZONE"] = "America/New_York";
+    if (target == &db) {
+      auto loaded = run({SCPIPE_BINARY, "load-users", file}, env);
+      ASSERT_EQ(loaded.code, 0) << loaded.err;
+    }
+    auto crm_loaded = run({SCPIPE_BINARY, "load-crm", crm}, env);
+    ASSERT_EQ(crm_loaded.code, 0) << crm_loaded.err;
+    auto r = run({SCPIPE_BINARY, "etl"}, env);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("inserted 12, changed 0, unchanged 0, rejected 0"), std::string::npos)
+        << r.out;
+  }
+  EXPECT_EQ(one("select count(*) from staging.sc_user_document where staged_user_id is null"), "0");
+  // Here the first-load path ran (the indexes were built anew), there the general one.
+  EXPECT_NE(index_oid(db, "sc_user_pkey"), staged_pkey);
+  EXPECT_EQ(index_oid(plain, "sc_user_pkey"), plain_pkey);
+  auto outcome = etl_outcome(db);
+  EXPECT_EQ(outcome, etl_outcome(plain));
+  EXPECT_NE(outcome.find("1|user1@example.com|t|Mining|EU|Acme|2019-03-10 07:30:00+00|f"),
+            std::string::npos)
+      << outcome;
+  EXPECT_NE(outcome.find("2|Ünï@X.org|f|unknown|unknown|unknown|"), std::string::npos) << outcome;
+  EXPECT_NE(outcome.find("26|user26@example.COM|t|unknown|US|Globex|f\n"), std::string::npos)
+      << outcome;
+  EXPECT_EQ(dimension_indexes(db), dimension_indexes(plain));
+
+  // The next run is incremental, through the general path, on the indexes built.
+  auto later = write("later.ndjson", staging_corpus()[35] + "\n" + corpus[1] + "\n");
+  ASSERT_EQ(scpipe({"load-users", later}).code, 0);
+  auto crm_later = write("crm2.csv", "user_email,industry,region,company_name\n"
+                                     "user1@example.com,Energy,EU,Acme\n");
+  ASSERT_EQ(scpipe({"load-crm", crm_later}).code, 0);
+  auto pkey = index_oid(db, "sc_user_pkey");
+  auto r = scpipe({"etl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("inserted 0, changed 1, unchanged 1, rejected 0"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(index_oid(db, "sc_user_pkey"), pkey);
+  EXPECT_EQ(one("select user_industry from only sc.sc_user where user_id = 1"), "Energy");
+}
+
+TEST_F(loaders, a_first_load_keeps_an_index_something_depends_on) {
+  // An analyst's view that groups by the primary key depends on it: it cannot be dropped.
+  {
+    auto conn = db.connect();
+    pqxx::nontransaction tx{conn};
+    tx.exec("create view sc.user_emails as select u.user_id, u.user_email, count(c.checklist_id) "
+            "as checklists from sc.sc_user u left join sc.sc_user_checklist c using (user_id) "
+            "group by u.user_id");
+  }
+  auto pkey = index_oid(db, "sc_user_pkey");
+  auto email = index_oid(db, "sc_user_lower_email");
+  auto indexes = dimension_indexes(db);
+  // One document per user, loaded in one piece: every document wins.
+  auto file = write(
+      "users.ndjson",
+      R"({"user_id": 1, "user_email": "a@x.org", "checklist": [{"checklist_id": "c1"}, {"checklist_id": "c2"}]})"
+      "\n"
+      R"({"user_id": 2, "user_email": "b@x.org", "inspection": [{"inspection_id": "i1", "inspection_ts": "2019-01-01T00:00:00Z"}]})"
+      "\n"
+      R"({"user_id": 3})"
+      "\n");
+  ASSERT_EQ(scpipe({"load-users", file}).code, 0);
+  auto r = scpipe({"etl"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("inserted 3,"), std::string::npos) << r.out;
+  EXPECT_EQ(index_oid(db, "sc_user_pkey"), pkey) << "kept: the view depends on it";
+  EXPECT_NE(index_oid(db, "sc_user_lower_email"), email) << "built after the load";
+  EXPECT_EQ(dimension_indexes(db), indexes);
+  EXPECT_EQ(one("select string_agg(user_id || ':' || checklists, ',' order by user_id) from "
+                "sc.user_emails"),
+            "1:2,2:0,3:0");
+  EXPECT_EQ(one("select string_agg(user_id || ':' || inspection_id || ':' || inspection_ts, ',') "
+                "from sc.sc_user_inspection"),
+            "2:i1:2019-01-01 00:00:00+00");
+}
+
+TEST_F(loaders, a_first_load_takes_the_first_week_lock_before_the_dimensions_locks) {
+  // A count of first-week logins (scpipe.count_first_week_logins) holds its lock and then
+  // reads sc.sc_user. A first load that locked the dimension before waiting for that lock
+  // would deadlock with it; it waits for the count first, and the count reads on.
+  auto file = write("users.ndjson", R"({"user_id": 1, "user_email": "a@x.org"})"
+                                    "\n");
+  ASSERT_EQ(scpipe({"load-users", file}).code, 0);
+  auto counter = db.connect();
+  pqxx::work count{counter};
+  count.exec("select pg_advisory_xact_lock(1990722301361777040)");
+  test::process etl{{SCPIPE_BINARY, "etl"}, db.env()};
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        return one("select count(*) from pg_locks l join pg_stat_activity a using (pid) "
+                   "where a.application_name = 'scpipe etl' and a.datname = current_database() "
+                   "and l.locktype = 'advisory' and not l.granted")
+               == "1";
+      },
+      std::chrono::seconds{10}))
+      << etl.err();
+  count.exec0("set local lock_timeout = '5s'");
+  EXPECT_EQ(count.exec1("select count(*) from only sc.sc_user")[0].as<int>(), 0);
+  count.commit();
+  EXPECT_EQ(etl.wait(std::chrono::seconds{30}), 0) << etl.err();
+  EXPECT_EQ(one("select count(*) from only sc.sc_user"), "1");
 }

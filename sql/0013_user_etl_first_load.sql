@@ -10,8 +10,7 @@
 --
 -- Measured at 1M users (bench/user_etl): the general path spent 27 s of a first load on
 -- temp tables of everything (documents, winners, candidates, array rows) and on index upkeep
--- row by row; 1 M rows into sc.sc_user take 7.5 s with its five indexes, 4 s without them plus
--- 1.5 s to build them.
+-- row by row.
 
 -- Documents the loader did not stage (plain SQL inserts, doubtful documents): few, found by
 -- this index instead of reading the staging table, to choose the first-load path.
@@ -45,7 +44,7 @@ $$;
 -- was staged by load-users, so none is rejected and no user has a current row to compare with.
 -- Each user's last-loaded document wins, as in the general path; the winners and their arrays
 -- go straight into the tables, whose indexes are dropped first and built after (1M rows into
--- sc.sc_user take 7.5 s with its five indexes; 4 s without them, and 1.5 s to build them).
+-- sc.sc_user take 7.5 s with its five indexes; 4 s without them, and about 2 s to build them).
 -- Called by scpipe.run_user_etl inside its run (its locks, settings and TimeZone apply);
 -- returns the users inserted.
 --
@@ -154,6 +153,7 @@ begin
   foreach ddl in array to_build loop
     execute ddl;
   end loop;
+  drop table pg_temp.etl_winner;  -- this role's: the caller could not drop it
   return inserted;
 end
 $$;
@@ -223,8 +223,16 @@ begin
   end if;
   select coalesce(max(load_seq), 0) into doc_to from staging.sc_user_document;
   select coalesce(max(load_seq), 0) into crm_to from staging.crm_customer;
+  first_load := not exists (select 1 from only sc.sc_user)
+                and not exists (select 1 from sc.sc_user_checklist)
+                and not exists (select 1 from sc.sc_user_inspection)
+                and not exists (select 1 from staging.sc_user_document d
+                                where d.staged_user_id is null
+                                  and d.load_seq > doc_from and d.load_seq <= doc_to);
   -- A large arrival makes the planner's statistics stale (a first load: empty); refresh them
-  -- so the big statements get parallel, hash-based plans. Small increments skip this.
+  -- so the big statements get hash-based plans sized for what they read (a first load of 1M
+  -- users planned without them took 20 s instead of 16.6 s with the analyze). Small
+  -- increments skip this.
   if doc_to - doc_from > greatest(10000, 0.1 * (select reltuples from pg_class
                                                 where oid = 'staging.sc_user_document'::regclass)) then
     perform scpipe.analyze_etl_table('staging.sc_user_document');
@@ -240,12 +248,6 @@ begin
                        pg_temp.etl_winner, pg_temp.etl_base, pg_temp.etl_crm, pg_temp.etl_candidate,
                        pg_temp.etl_changed, pg_temp.etl_new_checklist, pg_temp.etl_new_inspection;
 
-  first_load := not exists (select 1 from only sc.sc_user)
-                and not exists (select 1 from sc.sc_user_checklist)
-                and not exists (select 1 from sc.sc_user_inspection)
-                and not exists (select 1 from staging.sc_user_document d
-                                where d.staged_user_id is null
-                                  and d.load_seq > doc_from and d.load_seq <= doc_to);
   if first_load then
     run.inserted := scpipe.etl_fill_empty_dimension(doc_from, doc_to, crm_to);
     run.changed := 0;

@@ -203,6 +203,33 @@ TEST_F(user_etl, crm_matches_email_case_insensitively_and_last_loaded_wins) {
   EXPECT_EQ(one("select user_company from only sc.sc_user"), "New Co");
 }
 
+TEST_F(user_etl, an_incremental_run_finds_each_users_latest_crm_row_whichever_way_it_looks) {
+  // A run with few users reads the CRM rows by three ways (docs/schema.md, "CRM attributes"):
+  // the run's new rows, the current row of a user keeping its e-mail, a probe for the others.
+  // Each must give the row loaded last; `etl --full` (one sort of every row) agrees.
+  load_documents({doc(1, "a@x"), doc(2, "b@x"), doc(3, "c@x"), doc(4, "d@x")});
+  load_crm("a@x", "A1", "r", "co");
+  load_crm("b@x", "B1", "r", "co");
+  load_crm("c@x", "C1", "r", "co");
+  load_crm("e@x", "E1", "r", "co");
+  etl();
+  for (int id = 1; id <= 60; ++id) // enough other users that the run counts as small
+    load_crm("other" + std::to_string(id) + "@x", "O", "r", "co");
+  load_documents({
+      doc(1, "a@x", R"(, "active": "FALSE")"), // keeps its e-mail: its current attributes
+      doc(2, "E@X"),                           // a new e-mail with an old CRM row: a probe
+      doc(3, "C@x", R"(, "active": "FALSE")"), // keeps it (case aside), and a new row came
+      doc(4, "d@x", R"(, "active": "FALSE")"), // keeps it, never had a CRM row
+      doc(5, "A@x"),                           // a new user sharing user 1's e-mail
+  });
+  load_crm("c@X", "C2", "r", "co");
+  expect_counts(etl(), 1, 4, 0, 0);
+  EXPECT_EQ(one("select string_agg(user_id || ':' || user_industry, ',' order by user_id) "
+                "from only sc.sc_user"),
+            "1:A1,2:E1,3:C2,4:unknown,5:A1");
+  expect_counts(etl("UTC", true), 0, 0, 5, 0);
+}
+
 TEST_F(user_etl, user_without_crm_row_gets_unknown) {
   load_documents({doc(7, "nobody@x")});
   etl();

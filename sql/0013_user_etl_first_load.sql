@@ -17,6 +17,24 @@
 create index sc_user_document_unstaged on staging.sc_user_document (load_seq)
   where staged_user_id is null;
 
+-- The ETL's plans need staging's row counts, not its value distributions (its statements read
+-- ranges of load_seq, which the planner bounds by the index): a sample of 3,000 rows (statistics
+-- target 10) instead of 30,000 does. Analyzing 1M freshly loaded documents took 0.56-0.67 s,
+-- reading a tenth of the table's pages at random; now 0.06 s. Every column: the largest target
+-- sets the sample.
+do $$
+declare
+  col name;
+begin
+  for col in select a.attname from pg_attribute a
+             where a.attrelid = 'staging.sc_user_document'::regclass and a.attnum > 0
+               and not a.attisdropped
+  loop
+    execute format('alter table staging.sc_user_document alter column %I set statistics 10', col);
+  end loop;
+end
+$$;
+
 -- The CRM attribute rule, one place: no row or an empty value gives 'unknown'; values keep at
 -- most 200 characters, as the dimension's columns.
 create function scpipe.crm_attribute(p_value text)

@@ -243,7 +243,10 @@ begin
   end if;
   select coalesce(max(load_seq), 0) into doc_to from staging.sc_user_document;
   select coalesce(max(load_seq), 0) into crm_to from staging.crm_customer;
-  first_load := not exists (select 1 from only sc.sc_user)
+  -- (A run with no new document is no first load: it must not lock the dimension for nothing,
+  -- as the scheduler's ticks on an empty dimension would.)
+  first_load := doc_to > doc_from
+                and not exists (select 1 from only sc.sc_user)
                 and not exists (select 1 from sc.sc_user_checklist)
                 and not exists (select 1 from sc.sc_user_inspection)
                 and not exists (select 1 from staging.sc_user_document d

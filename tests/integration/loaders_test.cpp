@@ -321,6 +321,28 @@ void insert_documents_by_sql(const test::test_database& db, const std::vector<st
   tx.exec("insert into staging.sc_user_document (user_document) values " + values);
 }
 
+/// Loads the same documents two ways and runs the ETL on each, in America/New_York (where
+/// 2019-03-10 02:30 does not exist): into `staged` through load-users from `file`; into `plain`
+/// already inserted by insert_documents_by_sql. Both get `crm`. The ETL runs' outputs, staged
+/// first, go to `etl_outputs` (call under ASSERT_NO_FATAL_FAILURE).
+void load_staged_and_plain(const test::test_database& staged, const test::test_database& plain,
+                           const std::string& file, const std::string& crm,
+                           std::vector<std::string>& etl_outputs) {
+  for (const auto* target : {&staged, &plain}) {
+    auto env = target->env();
+    env["SCPIPE_ETL_TIMEZONE"] = "America/New_York";
+    if (target == &staged) {
+      auto loaded = run({SCPIPE_BINARY, "load-users", file}, env);
+      ASSERT_EQ(loaded.code, 0) << loaded.err;
+    }
+    auto crm_loaded = run({SCPIPE_BINARY, "load-crm", crm}, env);
+    ASSERT_EQ(crm_loaded.code, 0) << crm_loaded.err;
+    auto r = run({SCPIPE_BINARY, "etl"}, env);
+    ASSERT_EQ(r.code, 0) << r.err;
+    etl_outputs.push_back(r.out);
+  }
+}
+
 /// Everything the ETL wrote that the contract and the ETL's rules describe, as text.
 std::string etl_outcome(const test::test_database& db) {
   return db.scalar("select string_agg(concat_ws('|', user_id, user_email, on_trial, user_industry, "
@@ -353,18 +375,8 @@ TEST_F(loaders, staged_fields_give_the_etl_exactly_what_parsing_the_documents_in
   test::test_database plain;
   plain.migrate();
   insert_documents_by_sql(plain, corpus);
-  for (const auto* target : {&db, &plain}) {
-    auto env = target->env();
-    env["SCPIPE_ETL_TIMEZONE"] = "America/New_York"; // 2019-03-10 02:30 does not exist there
-    if (target == &db) {
-      auto loaded = run({SCPIPE_BINARY, "load-users", file}, env);
-      ASSERT_EQ(loaded.code, 0) << loaded.err;
-    }
-    auto crm_loaded = run({SCPIPE_BINARY, "load-crm", crm}, env);
-    ASSERT_EQ(crm_loaded.code, 0) << crm_loaded.err;
-    auto r = run({SCPIPE_BINARY, "etl"}, env);
-    ASSERT_EQ(r.code, 0) << r.err;
-  }
+  std::vector<std::string> etl_outputs;
+  ASSERT_NO_FATAL_FAILURE(load_staged_and_plain(db, plain, file, crm, etl_outputs));
   // The loader staged the plain documents only, and nothing else was staged.
   EXPECT_EQ(one("select string_agg(load_seq::text, ',' order by load_seq) from "
                 "staging.sc_user_document where staged_user_id is not null"),
@@ -469,20 +481,11 @@ TEST_F(loaders, a_first_load_of_staged_documents_gives_what_the_general_path_giv
   insert_documents_by_sql(plain, staged_docs);
   auto staged_pkey = index_oid(db, "sc_user_pkey");
   auto plain_pkey = index_oid(plain, "sc_user_pkey");
-  for (const auto* target : {&db, &plain}) {
-    auto env = target->env();
-    env["SCPIPE_ETL_TIMEZONE"] = "America/New_York";
-    if (target == &db) {
-      auto loaded = run({SCPIPE_BINARY, "load-users", file}, env);
-      ASSERT_EQ(loaded.code, 0) << loaded.err;
-    }
-    auto crm_loaded = run({SCPIPE_BINARY, "load-crm", crm}, env);
-    ASSERT_EQ(crm_loaded.code, 0) << crm_loaded.err;
-    auto r = run({SCPIPE_BINARY, "etl"}, env);
-    ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("inserted 12, changed 0, unchanged 0, rejected 0"), std::string::npos)
-        << r.out;
-  }
+  std::vector<std::string> etl_outputs;
+  ASSERT_NO_FATAL_FAILURE(load_staged_and_plain(db, plain, file, crm, etl_outputs));
+  for (const auto& out : etl_outputs)
+    EXPECT_NE(out.find("inserted 12, changed 0, unchanged 0, rejected 0"), std::string::npos)
+        << out;
   EXPECT_EQ(one("select count(*) from staging.sc_user_document where staged_user_id is null"), "0");
   // Here the first-load path ran (the indexes were built anew), there the general one.
   EXPECT_NE(index_oid(db, "sc_user_pkey"), staged_pkey);

@@ -1,0 +1,19 @@
+# Sourced by the benchmarks that start their own PostgreSQL (not a command of its own).
+
+# How the running server (libpq's PG* variables) holds its shared buffers: "huge pages" or
+# "4 kB pages" (or "unknown" when its memory map cannot be read). On a virtual machine this
+# can halve a run that reads a few thousand rows by index: a session's first touch of each
+# 4 kB page of the buffers costs a page fault (docs/operations.md, "Huge pages"). Printed with
+# the figures so that runs on differently set up machines are not compared as if alike.
+server_memory_pages() {
+  local data pid
+  data=$(psql -X -Atc "show data_directory" 2>/dev/null) || { echo unknown; return; }
+  pid=$(head -n 1 "$data/postmaster.pid" 2>/dev/null) || { echo unknown; return; }
+  if grep -q anon_hugepage "/proc/$pid/maps" 2>/dev/null; then
+    echo "huge pages"
+  elif [ -r "/proc/$pid/maps" ]; then
+    echo "4 kB pages (vm.nr_hugepages = $(cat /proc/sys/vm/nr_hugepages))"
+  else
+    echo unknown
+  fi
+}

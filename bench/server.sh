@@ -3,8 +3,9 @@
 # How the running server (libpq's PG* variables) holds its shared buffers: "huge pages" or
 # "4 kB pages" (or "unknown" when its memory map cannot be read). On a virtual machine this
 # can halve a run that reads a few thousand rows by index: a session's first touch of each
-# 4 kB page of the buffers costs a page fault (docs/operations.md, "Huge pages"). Printed with
-# the figures so that runs on differently set up machines are not compared as if alike.
+# 4 kB page of the buffers costs a page fault (docs/operations.md, "PostgreSQL's shared
+# buffers in huge pages"). Printed with the figures so that runs on differently set up
+# machines are not compared as if alike.
 server_memory_pages() {
   local data pid
   data=$(psql -X -Atc "show data_directory" 2>/dev/null) || { echo unknown; return; }

@@ -387,6 +387,26 @@ TEST_F(user_etl, incremental_run_looks_only_at_what_arrived) {
   expect_counts(full, 0, 0, 500, 0); // a full recompute agrees: nothing left to change
 }
 
+TEST_F(user_etl, a_company_move_leaves_the_users_row_on_its_page) {
+  // sql/0014: the pages of sc.sc_user keep room, so an update that changes no indexed column
+  // (a company move) can put the new version beside the old one and write no index entry.
+  std::vector<std::string> docs;
+  for (int i = 1; i <= 2000; ++i)
+    docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
+  load_documents(docs);
+  expect_counts(etl(), 2000, 0, 0, 0);
+  const std::string page_of_movers = "select string_agg((ctid::text::point)[0]::text, ',' order "
+                                     "by user_id) from only sc.sc_user where user_id % 20 = 0";
+  auto pages_before = one(page_of_movers);
+  exec("insert into staging.crm_customer (customer_email, industry, region, company_name) "
+       "select 'u' || i || '@x', 'Mining', 'EU', 'Moved ' || i "
+       "from generate_series(20, 2000, 20) i");
+  expect_counts(etl(), 0, 100, 0, 0);
+  EXPECT_EQ(count("select count(*) from only sc.sc_user where user_company like 'Moved %'"), 100);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_hist"), 100);
+  EXPECT_EQ(one(page_of_movers), pages_before);
+}
+
 TEST_F(user_etl, timestamp_parser_accepts_upstream_forms_and_never_raises) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"2019-04-02T10:15:00", "2019-04-02 20:15:00+00"}, // Pacific/Honolulu is UTC-10

@@ -50,6 +50,15 @@ protected:
     return db::run_user_etl(conn, tz, full);
   }
 
+  /// Users 1..n (e-mail u<i>@x) in one load, then a run: its summary.
+  db::etl_summary load_users_and_run(int n) {
+    std::vector<std::string> docs;
+    for (int i = 1; i <= n; ++i)
+      docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
+    load_documents(docs);
+    return etl();
+  }
+
   std::string one(const std::string& sql) {
     return db.scalar(sql);
   }
@@ -342,11 +351,7 @@ TEST_F(user_etl, history_joins_each_event_to_the_version_in_force_at_its_time) {
 }
 
 TEST_F(user_etl, concurrent_runs_never_leave_two_current_rows_or_break_a_key) {
-  std::vector<std::string> docs;
-  for (int i = 1; i <= 200; ++i)
-    docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
-  load_documents(docs);
-  etl();
+  load_users_and_run(200);
   for (int round = 0; round < 3; ++round) {
     std::vector<std::string> changed;
     for (int i = 1; i <= 200; i += 2)
@@ -374,11 +379,7 @@ TEST_F(user_etl, concurrent_runs_never_leave_two_current_rows_or_break_a_key) {
 }
 
 TEST_F(user_etl, incremental_run_looks_only_at_what_arrived) {
-  std::vector<std::string> docs;
-  for (int i = 1; i <= 500; ++i)
-    docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
-  load_documents(docs);
-  expect_counts(etl(), 500, 0, 0, 0);
+  expect_counts(load_users_and_run(500), 500, 0, 0, 0);
   load_documents({doc(10, "u10@x"), doc(11, "changed@x")});
   load_crm("u12@x", "Mining", "EU", "Co");
   auto s = etl();
@@ -390,11 +391,7 @@ TEST_F(user_etl, incremental_run_looks_only_at_what_arrived) {
 TEST_F(user_etl, a_company_move_leaves_the_users_row_on_its_page) {
   // sql/0014: the pages of sc.sc_user keep room, so an update that changes no indexed column
   // (a company move) can put the new version beside the old one and write no index entry.
-  std::vector<std::string> docs;
-  for (int i = 1; i <= 2000; ++i)
-    docs.push_back(doc(i, "u" + std::to_string(i) + "@x"));
-  load_documents(docs);
-  expect_counts(etl(), 2000, 0, 0, 0);
+  expect_counts(load_users_and_run(2000), 2000, 0, 0, 0);
   const std::string page_of_movers = "select string_agg((ctid::text::point)[0]::text, ',' order "
                                      "by user_id) from only sc.sc_user where user_id % 20 = 0";
   auto pages_before = one(page_of_movers);

@@ -14,9 +14,11 @@
 //       resends the same id. With --duration-s, no new message is sent after D s and
 //       the run ends at most S s (default 10) later, whatever is still unanswered. With no
 //       answer at all for --stall-s seconds (default 300) it gives up and exits 1.
-//       --producers P sends from P sockets at once (one thread each; default 1), message k
-//       from producer k mod P, each with W in flight and 1/P of --rate. The sockets share one
-//       ZeroMQ context (one I/O thread), as ZeroMQ advises for one process: with a context each,
+//       --producers P sends from P sockets at once (default 1), message k from producer k mod P,
+//       each with W in flight and 1/P of --rate. --threads T (default 1, at most P) drives them:
+//       each thread polls its share of the sockets in one loop, so the generator wakes once per
+//       round of a thread, not once per message of each producer. The sockets share one ZeroMQ
+//       context (one I/O thread), as ZeroMQ advises for one process: with a context each,
 //       16 producers took a third more of the machine's CPU per message, in the kernel.
 //       --endpoint may be repeated: each producer's DEALER connects to every endpoint (several
 //       `scpipe run` instances on one database) and spreads its messages over those it is
@@ -53,6 +55,7 @@
 #include <cstdlib>
 #include <latch>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -184,6 +187,7 @@ struct send_options {
   int64_t timeout_ms = 30000;
   double stall_s = 300; // give up when no message is answered for this long
   uint64_t producers = 1;
+  uint64_t threads = 1; // threads driving the producers
   bool session = false; // send the producer-session frame
 };
 
@@ -225,184 +229,269 @@ struct producer_result {
 /// producers, ... through core/publish_window, the in-flight bookkeeping `scpipe publish` uses
 /// (resend under the same id after --timeout-ms, again 100 ms after a `retry`, never give up),
 /// paced by its share of --rate, and timing each message from its first send to its final reply.
-/// Starts sending when `ready` opens, so every producer's clock starts together.
-producer_result run_producer(const send_options& opt, uint64_t k, zmq::context_t& ctx,
-                             std::latch& ready, std::FILE* latencies, std::mutex& latencies_mutex) {
-  const uint64_t all_messages = (opt.events + opt.batch - 1) / opt.batch;
-  const uint64_t messages = all_messages / opt.producers + (k < all_messages % opt.producers);
-  const double rate = opt.rate / static_cast<double>(opt.producers);
-  zmq::socket_t sock{ctx, zmq::socket_type::dealer};
-  sock.set(zmq::sockopt::linger, 0);
-  sock.set(zmq::sockopt::sndhwm, static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000)));
-  sock.set(zmq::sockopt::rcvhwm, static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000)));
-  if (opt.endpoints.size() > 1)
-    sock.set(zmq::sockopt::immediate,
-             1); // as scpipe publish: none queued for a service that is down
-  for (const auto& e : opt.endpoints)
-    sock.connect(e);
+/// It does not own a thread: drive() runs several producers in one, so that paced producers
+/// cost the machine one wake-up per round of their thread, not one per message each.
+class producer {
+public:
+  producer(const send_options& opt, uint64_t k, zmq::context_t& ctx)
+      : opt_{opt}, k_{k}, messages_{local_messages(opt, k)},
+        rate_{opt.rate / static_cast<double>(opt.producers)}, sock_{ctx, zmq::socket_type::dealer},
+        prefix_{opt.id_prefix + "-"}, session_producer_{opt.id_prefix + ".p" + std::to_string(k)},
+        window_{window_settings_of(opt)}, first_sent_(messages_) {
+    const int hwm = static_cast<int>(std::max<uint64_t>(opt.window * 2, 1000));
+    sock_.set(zmq::sockopt::linger, 0);
+    sock_.set(zmq::sockopt::sndhwm, hwm);
+    sock_.set(zmq::sockopt::rcvhwm, hwm);
+    if (opt.endpoints.size() > 1)
+      sock_.set(zmq::sockopt::immediate,
+                1); // as scpipe publish: none queued for a service that is down
+    for (const auto& e : opt.endpoints)
+      sock_.connect(e);
+    // Payloads are built before the clock starts (up to a few hundred MiB), so the generator's
+    // own JSON writing does not compete with the service for the machine's cores.
+    if (opt.events <= precompute_max_events)
+      for (uint64_t j = 0; j < messages_; ++j)
+        prebuilt_.push_back(message_of(j));
+    r_.latency_ms.reserve(messages_);
+  }
 
-  const std::string prefix = opt.id_prefix + "-";
-  // With --session: this producer's id; its message j is sequence number j.
-  const std::string session_producer = opt.id_prefix + ".p" + std::to_string(k);
-  auto seq_of_local = [&](uint64_t j) { return k + j * opt.producers; };
-  auto events_of = [&](uint64_t seq) {
-    return std::min(opt.batch, opt.first + opt.events - (opt.first + seq * opt.batch));
-  };
-  auto message_of = [&](uint64_t j) {
-    const auto seq = seq_of_local(j);
-    scpipe::outgoing_message m;
-    m.id = prefix + std::to_string(seq);
-    m.payload = payload_of(opt.first + seq * opt.batch, events_of(seq));
-    m.lines.resize(events_of(seq));
-    return m;
-  };
-  // Payloads are built before the clock starts (up to a few hundred MiB), so the generator's
-  // own JSON writing does not compete with the service for the machine's cores.
-  std::vector<scpipe::outgoing_message> prebuilt;
-  if (opt.events <= precompute_max_events)
-    for (uint64_t j = 0; j < messages; ++j)
-      prebuilt.push_back(message_of(j));
+  /// Starts its clock: message j is due `j * batch / rate` after `start`.
+  void start(clock_type::time_point start) {
+    start_ = start;
+    r_.start = r_.last_answer = start;
+    const auto seconds = [](double s) {
+      return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+    };
+    send_until_ =
+        opt_.duration_s > 0 ? start + seconds(opt_.duration_s) : clock_type::time_point::max();
+    end_by_ =
+        opt_.duration_s > 0 ? send_until_ + seconds(opt_.drain_s) : clock_type::time_point::max();
+    stall_ = seconds(opt_.stall_s);
+  }
 
-  scpipe::window_settings settings;
-  settings.capacity = opt.window;
-  settings.reply_timeout = std::chrono::milliseconds{opt.timeout_ms};
-  settings.retry_initial = settings.retry_max = std::chrono::milliseconds{100};
-  settings.max_attempts = 0;
-  scpipe::publish_window window{settings};
-
-  producer_result r;
-  std::vector<clock_type::time_point> first_sent(messages);
-  r.latency_ms.reserve(messages);
-  uint64_t next = 0; // next new message (local number)
-
-  ready.arrive_and_wait();
-  const auto start = clock_type::now();
-  r.start = r.last_answer = start;
-  const auto stall =
-      std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.stall_s));
-  auto intended = [&](uint64_t j) {
-    if (rate <= 0)
-      return start;
-    auto offset = std::chrono::duration<double>(static_cast<double>(j * opt.batch) / rate);
-    return start + std::chrono::duration_cast<clock_type::duration>(offset);
-  };
-  const auto send_until = opt.duration_s > 0
-                              ? start
-                                    + std::chrono::duration_cast<clock_type::duration>(
-                                        std::chrono::duration<double>(opt.duration_s))
-                              : clock_type::time_point::max();
-  const auto end_by = opt.duration_s > 0 ? send_until
-                                               + std::chrono::duration_cast<clock_type::duration>(
-                                                   std::chrono::duration<double>(opt.drain_s))
-                                         : clock_type::time_point::max();
-  // The local number of a reply's id, when it is one of this producer's messages.
-  auto local_of = [&](std::string_view id) -> std::optional<uint64_t> {
-    uint64_t v = 0;
-    auto digits = id.substr(prefix.size());
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (!id.starts_with(prefix) || ec != std::errc{} || p != digits.data() + digits.size()
-        || v % opt.producers != k || v / opt.producers >= messages)
-      return std::nullopt;
-    return v / opt.producers;
-  };
-
-  while (window.size() > 0 || (next < messages && clock_type::now() < send_until)) {
-    auto now = clock_type::now();
-    if (now >= end_by)
-      break;
-    if (window.size() > 0 && now - r.last_answer > stall) {
-      r.stalled = true;
-      break;
+  /// Whether it is done: every message answered, its time up, or no answer for --stall-s.
+  bool finished(clock_type::time_point now) {
+    if (window_.size() == 0 && !(next_ < messages_ && now < send_until_))
+      return true;
+    if (now >= end_by_)
+      return true;
+    if (window_.size() > 0 && now - r_.last_answer > stall_) {
+      r_.stalled = true;
+      return true;
     }
-    // New messages, within the window and the pace.
-    while (next < messages && window.has_room() && now < send_until && intended(next) <= now) {
-      window.add(prebuilt.empty() ? message_of(next) : std::move(prebuilt[next]), now);
-      ++next;
+    return false;
+  }
+
+  /// Sends what is due: new messages within the window and the pace, then first sends and
+  /// resends (after a timeout or a `retry`), the longest due first, until the socket refuses.
+  void send_due(clock_type::time_point now) {
+    while (next_ < messages_ && window_.has_room() && now < send_until_ && intended(next_) <= now) {
+      window_.add(prebuilt_.empty() ? message_of(next_) : std::move(prebuilt_[next_]), now);
+      ++next_;
     }
-    // What is due: first sends, resends after a timeout or a `retry`, the longest due first.
-    bool blocked = false; // the socket refused a send (high-water mark)
-    while (auto order = window.next_send(now)) {
+    blocked_ = false;
+    while (auto order = window_.next_send(now)) {
       const auto& m = *order->message;
-      if (!sock.send(zmq::buffer(m.id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-        blocked = true;
+      if (!sock_.send(zmq::buffer(m.id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        blocked_ = true; // high-water mark
         break;
       }
-      if (opt.session) {
-        sock.send(zmq::buffer(m.payload), zmq::send_flags::sndmore);
-        sock.send(zmq::buffer(scpipe::session_frame({session_producer, *local_of(m.id)})),
-                  zmq::send_flags::none);
+      if (opt_.session) {
+        sock_.send(zmq::buffer(m.payload), zmq::send_flags::sndmore);
+        sock_.send(zmq::buffer(scpipe::session_frame({session_producer_, *local_of(m.id)})),
+                   zmq::send_flags::none);
       } else {
-        sock.send(zmq::buffer(m.payload), zmq::send_flags::none);
+        sock_.send(zmq::buffer(m.payload), zmq::send_flags::none);
       }
       auto sent_at = clock_type::now();
       if (order->reason == scpipe::send_reason::first) {
         auto j = *local_of(m.id);
-        first_sent[j] = sent_at;
-        if (rate > 0) // how far behind its schedule a paced send went out
-          r.max_send_lag_ms = std::max(r.max_send_lag_ms, ms_between(intended(j), sent_at));
+        first_sent_[j] = sent_at;
+        if (rate_ > 0) // how far behind its schedule a paced send went out
+          r_.max_send_lag_ms = std::max(r_.max_send_lag_ms, ms_between(intended(j), sent_at));
       } else if (order->reason == scpipe::send_reason::timeout) {
-        ++r.timeouts;
+        ++r_.timeouts;
       }
-      window.sent(m.id, sent_at);
+      window_.sent(m.id, sent_at);
     }
+  }
 
-    // Wait for a reply, the next paced send, the next resend, or room to send.
+  /// When it next has something to send (the next paced message, the next resend), at the
+  /// latest 100 ms from `now`; a reply or room on the socket wakes its thread earlier.
+  clock_type::time_point wake(clock_type::time_point now) const {
     auto wake = now + std::chrono::milliseconds{100};
-    if (next < messages && window.has_room() && now < send_until)
-      wake = std::min(wake, intended(next));
-    if (auto due = window.next_due())
+    if (next_ < messages_ && window_.has_room() && now < send_until_)
+      wake = std::min(wake, intended(next_));
+    if (auto due = window_.next_due())
       wake = std::min(wake, *due);
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
-    if (wait.count() < 0)
-      wait = std::chrono::milliseconds{0};
-    zmq::pollitem_t item{sock.handle(), 0,
-                         static_cast<short>(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0)), 0};
-    zmq::poll(&item, 1, wait);
+    return wake;
+  }
 
-    // Every reply waiting now.
+  /// What its thread polls for: replies, and room to send when the socket refused a send.
+  zmq::pollitem_t poll_item() {
+    return {sock_.handle(), 0, static_cast<short>(ZMQ_POLLIN | (blocked_ ? ZMQ_POLLOUT : 0)), 0};
+  }
+
+  /// Takes every reply waiting on the socket.
+  void receive(std::FILE* latencies, std::mutex& latencies_mutex) {
     for (;;) {
-      std::vector<zmq::message_t> frames;
-      auto got = zmq::recv_multipart(sock, std::back_inserter(frames), zmq::recv_flags::dontwait);
+      frames_.clear();
+      auto got = zmq::recv_multipart(sock_, std::back_inserter(frames_), zmq::recv_flags::dontwait);
       if (!got)
-        break;
+        return;
       auto at = clock_type::now();
-      auto j = frames.size() == 2 ? local_of(frames[0].to_string_view()) : std::nullopt;
+      auto j = frames_.size() == 2 ? local_of(frames_[0].to_string_view()) : std::nullopt;
       if (!j) {
-        ++r.stray;
+        ++r_.stray;
         continue;
       }
       auto status = scpipe::reply_status::retry;
-      auto outcome = window.on_reply(frames[0].to_string_view(), frames[1].to_string_view(), at,
-                                     nullptr, &status);
+      auto outcome = window_.on_reply(frames_[0].to_string_view(), frames_[1].to_string_view(), at,
+                                      nullptr, &status);
       if (outcome == scpipe::reply_outcome::unknown) {
-        ++r.stray;
+        ++r_.stray;
         continue;
       }
-      ++r.statuses[outcome == scpipe::reply_outcome::bad_reply
-                       ? std::string{"unparsable"}
-                       : std::string{scpipe::to_string(status)}];
+      ++r_.statuses[outcome == scpipe::reply_outcome::bad_reply
+                        ? std::string{"unparsable"}
+                        : std::string{scpipe::to_string(status)}];
       if (outcome != scpipe::reply_outcome::final && outcome != scpipe::reply_outcome::bad_reply)
         continue;
-      ++r.answered;
-      r.events_answered += events_of(seq_of_local(*j));
-      r.latency_ms.push_back(ms_between(first_sent[*j], at));
+      ++r_.answered;
+      r_.events_answered += events_of(seq_of_local(*j));
+      r_.latency_ms.push_back(ms_between(first_sent_[*j], at));
       if (latencies) {
         std::lock_guard guard{latencies_mutex};
         std::fprintf(latencies, "%llu %.3f %.3f\n",
                      static_cast<unsigned long long>(seq_of_local(*j)),
-                     ms_between(start, first_sent[*j]), r.latency_ms.back());
+                     ms_between(start_, first_sent_[*j]), r_.latency_ms.back());
       }
-      r.last_answer = at;
+      r_.last_answer = at;
     }
   }
-  const auto& summary = window.summary();
-  r.accepted = summary.accepted_events;
-  r.rejected_events = summary.rejected_events;
-  r.resends = summary.resends;
-  r.messages = next;
-  for (uint64_t j = 0; j < next; ++j)
-    r.events += events_of(seq_of_local(j));
-  return r;
+
+  /// What it saw; once finished().
+  producer_result result() {
+    const auto& summary = window_.summary();
+    r_.accepted = summary.accepted_events;
+    r_.rejected_events = summary.rejected_events;
+    r_.resends = summary.resends;
+    r_.messages = next_;
+    for (uint64_t j = 0; j < next_; ++j)
+      r_.events += events_of(seq_of_local(j));
+    return std::move(r_);
+  }
+
+  uint64_t number() const {
+    return k_;
+  }
+
+private:
+  static uint64_t local_messages(const send_options& opt, uint64_t k) {
+    const uint64_t all_messages = (opt.events + opt.batch - 1) / opt.batch;
+    return all_messages / opt.producers + (k < all_messages % opt.producers);
+  }
+
+  static scpipe::window_settings window_settings_of(const send_options& opt) {
+    scpipe::window_settings settings;
+    settings.capacity = opt.window;
+    settings.reply_timeout = std::chrono::milliseconds{opt.timeout_ms};
+    settings.retry_initial = settings.retry_max = std::chrono::milliseconds{100};
+    settings.max_attempts = 0;
+    return settings;
+  }
+
+  uint64_t seq_of_local(uint64_t j) const {
+    return k_ + j * opt_.producers;
+  }
+
+  uint64_t events_of(uint64_t seq) const {
+    return std::min(opt_.batch, opt_.first + opt_.events - (opt_.first + seq * opt_.batch));
+  }
+
+  scpipe::outgoing_message message_of(uint64_t j) const {
+    const auto seq = seq_of_local(j);
+    scpipe::outgoing_message m;
+    m.id = prefix_ + std::to_string(seq);
+    m.payload = payload_of(opt_.first + seq * opt_.batch, events_of(seq));
+    m.lines.resize(events_of(seq));
+    return m;
+  }
+
+  clock_type::time_point intended(uint64_t j) const {
+    if (rate_ <= 0)
+      return start_;
+    auto offset = std::chrono::duration<double>(static_cast<double>(j * opt_.batch) / rate_);
+    return start_ + std::chrono::duration_cast<clock_type::duration>(offset);
+  }
+
+  /// The local number of a reply's id, when it is one of this producer's messages.
+  std::optional<uint64_t> local_of(std::string_view id) const {
+    uint64_t v = 0;
+    auto digits = id.substr(std::min(prefix_.size(), id.size()));
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (!id.starts_with(prefix_) || ec != std::errc{} || p != digits.data() + digits.size()
+        || v % opt_.producers != k_ || v / opt_.producers >= messages_)
+      return std::nullopt;
+    return v / opt_.producers;
+  }
+
+  const send_options& opt_;
+  const uint64_t k_;
+  const uint64_t messages_;
+  const double rate_; // this producer's share of --rate, events/s
+  zmq::socket_t sock_;
+  const std::string prefix_;
+  const std::string session_producer_; // with --session: its producer id
+  scpipe::publish_window window_;
+  std::vector<scpipe::outgoing_message> prebuilt_;
+  std::vector<clock_type::time_point> first_sent_;
+  std::vector<zmq::message_t> frames_;
+  producer_result r_;
+  uint64_t next_ = 0;    // its next new message (local number)
+  bool blocked_ = false; // the socket refused its last send
+  clock_type::time_point start_, send_until_, end_by_;
+  clock_type::duration stall_{};
+};
+
+/// Thread `t` of `threads`: drives producers t, t + threads, ... in one loop (send what is due,
+/// poll every socket until the earliest wake-up, take the replies) and leaves each producer's
+/// result in `results`. Every thread starts the clock when `ready` opens.
+void drive(const send_options& opt, uint64_t t, zmq::context_t& ctx, std::latch& ready,
+           std::vector<producer_result>& results, std::FILE* latencies,
+           std::mutex& latencies_mutex) {
+  std::vector<std::unique_ptr<producer>> active;
+  for (uint64_t k = t; k < opt.producers; k += opt.threads)
+    active.push_back(std::make_unique<producer>(opt, k, ctx));
+  ready.arrive_and_wait();
+  const auto start = clock_type::now();
+  for (auto& p : active)
+    p->start(start);
+  std::vector<zmq::pollitem_t> items;
+  while (!active.empty()) {
+    const auto now = clock_type::now();
+    auto wake = clock_type::time_point::max();
+    items.clear();
+    for (auto it = active.begin(); it != active.end();) {
+      auto& p = **it;
+      if (p.finished(now)) {
+        results[p.number()] = p.result();
+        it = active.erase(it);
+        continue;
+      }
+      p.send_due(now);
+      wake = std::min(wake, p.wake(now));
+      items.push_back(p.poll_item());
+      ++it;
+    }
+    if (active.empty())
+      break;
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
+    zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds{0}));
+    for (size_t i = 0; i < items.size(); ++i)
+      if (items[i].revents != 0)
+        active[i]->receive(latencies, latencies_mutex);
+  }
 }
 
 /// Runs --producers producers at once and prints what they saw together.
@@ -413,14 +502,14 @@ int send(const send_options& opt) {
     return 1;
   }
   std::mutex latencies_mutex;
-  std::latch ready{static_cast<std::ptrdiff_t>(opt.producers)};
+  std::latch ready{static_cast<std::ptrdiff_t>(opt.threads)};
   std::vector<producer_result> results(opt.producers);
   {
     zmq::context_t ctx{1};
     std::vector<std::jthread> threads;
-    for (uint64_t k = 0; k < opt.producers; ++k)
+    for (uint64_t t = 0; t < opt.threads; ++t)
       threads.emplace_back(
-          [&, k] { results[k] = run_producer(opt, k, ctx, ready, latencies, latencies_mutex); });
+          [&, t] { drive(opt, t, ctx, ready, results, latencies, latencies_mutex); });
   }
   if (latencies)
     std::fclose(latencies);
@@ -525,7 +614,7 @@ int subscribe(const std::string& endpoint, double quiet_s) {
                "[--rate EVENTS_PER_S]\n"
                "            [--id-prefix P] [--first K] [--duration-s D] [--drain-s S]"
                " [--timeout-ms T] [--stall-s S] [--latencies FILE]\n"
-               "            [--producers P] [--session on|off]\n"
+               "            [--producers P] [--threads T] [--session on|off]\n"
                "       %s subscribe ENDPOINT QUIET_S\n",
                argv0, argv0, argv0);
   std::exit(2);
@@ -597,14 +686,16 @@ int main(int argc, char** argv) {
       opt.session = value == std::string_view{"on"};
     else if (key == "--producers")
       opt.producers = to_count(argv[0], value);
+    else if (key == "--threads")
+      opt.threads = to_count(argv[0], value);
     else if (key == "--timeout-ms")
       opt.timeout_ms = static_cast<int64_t>(to_count(argv[0], value));
     else
       usage(argv[0]);
   }
   if (opt.endpoints.empty() || opt.events == 0 || opt.batch == 0 || opt.window == 0
-      || opt.producers == 0 || opt.producers > 1024 || opt.id_prefix.empty()
-      || opt.id_prefix.size() > 200)
+      || opt.producers == 0 || opt.producers > 1024 || opt.threads == 0
+      || opt.threads > opt.producers || opt.id_prefix.empty() || opt.id_prefix.size() > 200)
     usage(argv[0]);
   return send(opt);
 }

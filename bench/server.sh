@@ -18,3 +18,17 @@ server_memory_pages() {
     echo unknown
   fi
 }
+
+# CPU time the hypervisor gave to others ("steal", /proc/stat) while a benchmark ran: on a
+# shared virtual machine a run can lose a tenth of its CPU to its neighbours, which lowers
+# throughput and lengthens latency tails from one run to the next. `cpu_ticks` before and
+# after, then `stolen_percent BEFORE AFTER`: the share of all CPU time in between, in percent
+# ("unknown" without /proc/stat).
+cpu_ticks() { head -n 1 /proc/stat 2>/dev/null || echo unknown; }
+stolen_percent() {
+  case "$1$2" in *unknown*) echo unknown; return ;; esac
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split(a, x, " "); split(b, y, " "); total = 0
+    for (i = 2; i <= 9 && i <= n; i++) total += y[i] - x[i]  # user .. steal
+    printf "%.1f", (total > 0 ? 100 * (y[9] - x[9]) / total : 0) }'
+}

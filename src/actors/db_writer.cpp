@@ -25,6 +25,18 @@ constexpr const char* component = "db_writer";
 using self_pointer = db_writer_actor::stateful_pointer<db_writer_state>;
 using clock = std::chrono::steady_clock;
 
+/// A database that is not migrated (or migrated by a newer scpipe) would fail every batch: says
+/// so at once, and on /readyz, rather than only in the writers' retries. Reads on st.conn.
+void check_schema(db_writer_state& st) {
+  st.schema_mismatch = db::schema_mismatch(st.conn->get(), db::embedded_migrations());
+  if (service_health::global().schema_state(st.schema_mismatch)) {
+    if (st.schema_mismatch.empty())
+      log::info(component, "database schema is up to date", {{"writer", st.index}});
+    else
+      log::error(component, st.schema_mismatch, {{"writer", st.index}});
+  }
+}
+
 /// Opens and configures the writer's connection unless it has one. Throws db::connect_error,
 /// or what configuring it threw (then it has none).
 void ensure_connection(db_writer_state& st) {
@@ -41,15 +53,7 @@ void ensure_connection(db_writer_state& st) {
   service_health::global().database_reachable();
   db::configure_writer_session(conn->get(), {st.settings.timezone, st.settings.write_deadline});
   st.conn = std::move(conn);
-  // A database that is not migrated (or migrated by a newer scpipe) would fail every batch:
-  // say so at once, and on /readyz, rather than only in the writers' retries.
-  st.schema_mismatch = db::schema_mismatch(st.conn->get(), db::embedded_migrations());
-  if (service_health::global().schema_state(st.schema_mismatch)) {
-    if (st.schema_mismatch.empty())
-      log::info(component, "database schema is up to date", {{"writer", st.index}});
-    else
-      log::error(component, st.schema_mismatch, {{"writer", st.index}});
-  }
+  check_schema(st);
 }
 
 /// After a batch is done: the next waiting one, if any, is attempted from the mailbox.
@@ -248,14 +252,21 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
         }
         // Idle. At start: connect now, so the first batch does not wait for it. While the
         // database lacks this binary's migrations: look again every few seconds, so that
-        // /readyz turns ready once someone runs scpipe migrate.
+        // /readyz turns ready once someone runs scpipe migrate. The look reads on the session
+        // there is (a new one each time would make a batch arriving meanwhile wait for its
+        // setup); once the schema matches, the writer starts afresh on a new session.
         if (st.conn && st.schema_mismatch.empty())
           return;
         try {
-          st.conn.reset();
-          ensure_connection(st);
+          if (st.conn)
+            check_schema(st);
+          if (!st.conn || st.schema_mismatch.empty()) {
+            st.conn.reset();
+            ensure_connection(st);
+          }
         } catch (const std::exception& e) {
-          log::warn(component, "database unreachable at start; connecting with the first batch",
+          st.conn.reset(); // the next batch or readiness check connects (and looks) again
+          log::warn(component, "database unreachable; connecting with the next batch",
                     {{"writer", st.index}, {"error", db::one_line(e.what())}});
           return;
         }

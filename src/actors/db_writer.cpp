@@ -265,7 +265,7 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
             ensure_connection(st);
           }
         } catch (const std::exception& e) {
-          st.conn.reset(); // the next batch or readiness check connects (and looks) again
+          st.conn.reset(); // the next batch or readiness check connects again
           log::warn(component, "database unreachable; connecting with the next batch",
                     {{"writer", st.index}, {"error", db::one_line(e.what())}});
           return;

@@ -1,5 +1,6 @@
 #include "core/event_payload.hpp"
 
+#include "core/copy_text.hpp"
 #include "core/event_time.hpp"
 #include "core/text.hpp"
 #include "core/utf8.hpp"
@@ -327,33 +328,6 @@ size_t decode_ndjson(std::string_view payload, decoded_payload& out) {
 }
 
 } // namespace
-
-void append_copy_text(std::string& out, std::string_view text) {
-  size_t plain = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char* escaped = nullptr;
-    switch (text[i]) {
-    case '\\':
-      escaped = "\\\\";
-      break;
-    case '\t':
-      escaped = "\\t";
-      break;
-    case '\n':
-      escaped = "\\n";
-      break;
-    case '\r':
-      escaped = "\\r";
-      break;
-    default:
-      continue;
-    }
-    out.append(text.substr(plain, i - plain));
-    out += escaped;
-    plain = i + 1;
-  }
-  out.append(text.substr(plain));
-}
 
 decoded_payload reject_payload(std::string reason, std::string raw) {
   decoded_payload out;

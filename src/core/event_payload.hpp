@@ -49,9 +49,6 @@ decoded_payload decode_payload(std::string_view payload);
 /// A payload refused as a whole without being parsed (e.g. too large): one rejection at -1.
 decoded_payload reject_payload(std::string reason, std::string raw = {});
 
-/// Appends `text` to `out` escaped for COPY's text format (backslash, tab, newline, CR).
-void append_copy_text(std::string& out, std::string_view text);
-
 /// One line of decoded_payload::rows read back: the values sc.sc_user_event stores.
 struct event_row {
   int32_t user_id = 0;

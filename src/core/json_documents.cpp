@@ -5,10 +5,26 @@
 #include <boost/json/stream_parser.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace scpipe {
 
 namespace {
+
+/// The bytes the scanner must look at inside a document (bit 1: in a string, which a quote or a
+/// line break ends or a backslash escapes; bit 2: outside strings, where a quote, a bracket or a
+/// line break matters). It skips every other byte in a tight loop: the scan was a tenth of
+/// load-users' CPU byte by byte.
+constexpr unsigned char in_string = 1;
+constexpr unsigned char outside_string = 2;
+constexpr std::array<unsigned char, 256> document_bytes = [] {
+  std::array<unsigned char, 256> bytes{};
+  for (unsigned char c : {'"', '\\', '\n'})
+    bytes[c] |= in_string;
+  for (unsigned char c : {'"', '{', '[', '}', ']', '\n'})
+    bytes[c] |= outside_string;
+  return bytes;
+}();
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -110,6 +126,14 @@ std::optional<json_stream_error> json_document_splitter::scan(std::string_view c
   size_t i = 0;
   size_t segment = 0; // start of the current document's text within this chunk
   for (; i < chunk.size(); ++i) {
+    if (state_ == state::in_document && !escape_) {
+      auto wanted = in_string_ ? in_string : outside_string;
+      while (i < chunk.size()
+             && (document_bytes[static_cast<unsigned char>(chunk[i])] & wanted) == 0)
+        ++i;
+      if (i == chunk.size())
+        break;
+    }
     char c = chunk[i];
     if (state_ == state::in_document) {
       if (in_string_ && c == '\n') { // JSON strings hold no raw line breaks: a line cut short

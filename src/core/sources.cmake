@@ -4,6 +4,7 @@
 set(scpipe_core_sources
   config.cpp
   conninfo.cpp
+  copy_text.cpp
   crm_rows.cpp
   csv_reader.cpp
   curve_keys.cpp

@@ -1,5 +1,6 @@
 #include "db/event_writer.hpp"
 
+#include "core/copy_text.hpp"
 #include "core/hex.hpp"
 #include "core/sqlstate.hpp"
 #include "core/utf8.hpp"

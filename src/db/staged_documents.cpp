@@ -1,39 +1,57 @@
 #include "db/staged_documents.hpp"
 
+#include "core/copy_text.hpp"
+
 #include <pqxx/transaction>
 
 namespace scpipe::db {
 
 namespace {
 
-/// A PostgreSQL array literal of text elements ('{"a","b",NULL}'), each element quoted.
+/// `value`'s text, or null for a missing value.
+const std::string* text_of(const std::optional<std::string>& value) {
+  return value ? &*value : nullptr;
+}
+
+/// Appends a PostgreSQL array literal of text elements ('{"a","b",NULL}', each element quoted)
+/// to `out`, escaped for COPY: within an element a quote or a backslash takes a backslash,
+/// which COPY's text format then doubles like any other (append_copy_text).
 template <class Member>
-std::string text_array(const std::vector<staged_item>& items, Member member) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1)
+void append_text_array(std::string& out, const std::vector<staged_item>& items, Member member) {
+  out += '{';
+  for (size_t k = 0; k < items.size(); ++k) {
+    if (k > 0)
       out += ',';
-    const std::optional<std::string>& value = member(item);
+    const std::string* value = member(items[k]);
     if (!value) {
       out += "NULL";
       continue;
     }
     out += '"';
-    for (char c : *value) {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      out += c;
+    std::string_view v{*value};
+    size_t plain = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] != '"' && v[i] != '\\')
+        continue;
+      append_copy_text(out, v.substr(plain, i - plain));
+      out += v[i] == '"' ? R"(\\")" : R"(\\\\)";
+      plain = i + 1;
     }
+    append_copy_text(out, v.substr(plain));
     out += '"';
   }
   out += '}';
-  return out;
 }
 
-std::optional<std::string> flag(const std::optional<bool>& b) {
-  if (!b)
-    return std::nullopt;
-  return std::string{*b ? "t" : "f"};
+void append_text(std::string& out, const std::optional<std::string>& value) {
+  if (value)
+    append_copy_text(out, *value);
+  else
+    out += R"(\N)";
+}
+
+void append_flag(std::string& out, const std::optional<bool>& b) {
+  out += !b ? R"(\N)" : *b ? "t" : "f";
 }
 
 } // namespace
@@ -52,29 +70,43 @@ const std::vector<std::string>& staged_document_columns() {
   return columns;
 }
 
-std::vector<std::optional<std::string>>
-staged_document_row(std::string document, const std::optional<staged_user>& fields) {
-  std::vector<std::optional<std::string>> row(staged_document_columns().size());
-  row[0] = std::move(document);
-  if (!fields)
-    return row;
+void append_staged_document_line(std::string& out, std::string_view document,
+                                 const std::optional<staged_user>& fields) {
+  append_copy_text(out, document);
+  if (!fields) {
+    for (size_t i = 1; i < staged_document_columns().size(); ++i)
+      out += "\t\\N";
+    out += '\n';
+    return;
+  }
   const auto& u = *fields;
-  auto id = [](const staged_item& i) { return std::optional<std::string>{i.id}; };
-  auto name = [](const staged_item& i) { return i.name; };
-  auto ts = [](const staged_item& i) { return i.ts; };
-  auto created_ts = [](const staged_item& i) { return i.created_ts; };
-  row[1] = std::to_string(u.user_id);
-  row[2] = u.user_email;
-  row[3] = flag(u.on_trial);
-  row[4] = flag(u.active);
-  row[5] = u.signup_ts;
-  row[6] = text_array(u.checklists, id);
-  row[7] = text_array(u.checklists, name);
-  row[8] = text_array(u.checklists, ts);
-  row[9] = text_array(u.inspections, id);
-  row[10] = text_array(u.inspections, ts);
-  row[11] = text_array(u.inspections, created_ts);
-  return row;
+  auto id = [](const staged_item& i) { return &i.id; };
+  auto name = [](const staged_item& i) { return text_of(i.name); };
+  auto ts = [](const staged_item& i) { return text_of(i.ts); };
+  auto created_ts = [](const staged_item& i) { return text_of(i.created_ts); };
+  out += '\t';
+  out += std::to_string(u.user_id);
+  out += '\t';
+  append_text(out, u.user_email);
+  out += '\t';
+  append_flag(out, u.on_trial);
+  out += '\t';
+  append_flag(out, u.active);
+  out += '\t';
+  append_text(out, u.signup_ts);
+  out += '\t';
+  append_text_array(out, u.checklists, id);
+  out += '\t';
+  append_text_array(out, u.checklists, name);
+  out += '\t';
+  append_text_array(out, u.checklists, ts);
+  out += '\t';
+  append_text_array(out, u.inspections, id);
+  out += '\t';
+  append_text_array(out, u.inspections, ts);
+  out += '\t';
+  append_text_array(out, u.inspections, created_ts);
+  out += '\n';
 }
 
 } // namespace scpipe::db

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scpipe::db {
@@ -19,9 +20,11 @@ const std::vector<std::string>& staged_document_columns();
 /// the database cannot hold, where the ETL's SQL path rejects the document).
 bool stages_fields(pqxx::connection& conn);
 
-/// One row for those columns: `document` as it came and, when the loader vouched for it, its
-/// staged fields (else NULL, so the ETL parses the document itself).
-std::vector<std::optional<std::string>>
-staged_document_row(std::string document, const std::optional<staged_user>& fields);
+/// Appends to `out` the COPY line (newline included) of one row for those columns: `document`
+/// as it came and, when the loader vouched for it, its staged fields (else NULL, so the ETL
+/// parses the document itself). Written straight into the line, with no string per field: the
+/// loader's CPU per document is what bounds a first load (docs/schema.md, "Staged fields").
+void append_staged_document_line(std::string& out, std::string_view document,
+                                 const std::optional<staged_user>& fields);
 
 } // namespace scpipe::db

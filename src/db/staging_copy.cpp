@@ -1,6 +1,6 @@
 #include "db/staging_copy.hpp"
 
-#include <stdexcept>
+#include "core/copy_text.hpp"
 
 namespace scpipe::db {
 
@@ -11,19 +11,20 @@ namespace scpipe::db {
 
 staging_copy::staging_copy(pqxx::connection& conn, const std::string& table,
                            const std::vector<std::string>& columns)
-    : columns_{columns.size()}, tx_{conn}, writer_{std::make_unique<pqxx::tablewriter>(
-                                               tx_, table, columns.begin(), columns.end())} {}
+    : tx_{conn}, writer_{std::make_unique<pqxx::tablewriter>(tx_, table, columns.begin(),
+                                                             columns.end())} {}
 
 staging_copy::~staging_copy() = default;
 
-void staging_copy::write(const std::vector<std::optional<std::string>>& row) {
-  if (row.size() != columns_)
-    throw std::logic_error{"staging_copy: a row of " + std::to_string(row.size()) + " values for "
-                           + std::to_string(columns_) + " columns"};
-  line_.clear();
-  append_copy_line(line_, row);
-  writer_->write_raw_line(line_);
-  ++rows_;
+void staging_copy::write(copy_lines& lines) {
+  if (lines.text.empty())
+    return;
+  // write_raw_line appends the newline the last line already ends with: hand it over without.
+  lines.text.pop_back();
+  writer_->write_raw_line(lines.text);
+  rows_ += lines.rows;
+  lines.text.clear();
+  lines.rows = 0;
 }
 
 size_t staging_copy::commit() {
@@ -39,37 +40,17 @@ void append_copy_line(std::string& line, const std::vector<std::optional<std::st
   for (size_t i = 0; i < row.size(); ++i) {
     if (i > 0)
       line += '\t';
-    if (!row[i]) {
+    if (row[i])
+      append_copy_text(line, *row[i]);
+    else
       line += "\\N";
-      continue;
-    }
-    const std::string& v = *row[i];
-    size_t start = 0;
-    for (size_t k = 0; k < v.size(); ++k) {
-      char escaped = 0;
-      switch (v[k]) {
-      case '\\':
-        escaped = '\\';
-        break;
-      case '\t':
-        escaped = 't';
-        break;
-      case '\n':
-        escaped = 'n';
-        break;
-      case '\r':
-        escaped = 'r';
-        break;
-      default:
-        continue;
-      }
-      line.append(v, start, k - start);
-      line += '\\';
-      line += escaped;
-      start = k + 1;
-    }
-    line.append(v, start, std::string::npos);
   }
+}
+
+void copy_lines::add(const std::vector<std::optional<std::string>>& row) {
+  append_copy_line(text, row);
+  text += '\n';
+  ++rows;
 }
 
 } // namespace scpipe::db

@@ -265,10 +265,18 @@ db_writer_actor::behavior_type db_writer(self_pointer self, writer_settings sett
             ensure_connection(st);
           }
         } catch (const std::exception& e) {
-          st.conn.reset(); // the next batch or readiness check connects again
-          log::warn(component, "database unreachable; connecting with the next batch",
-                    {{"writer", st.index}, {"error", db::one_line(e.what())}});
-          return;
+          st.conn.reset(); // the next batch, readiness check or look connects again
+          auto error = db::one_line(e.what());
+          if (st.schema_mismatch.empty()) {
+            log::warn(component, "database unreachable; connecting with the next batch",
+                      {{"writer", st.index}, {"error", error}});
+            return;
+          }
+          // A look failed: still short of a migration as far as it knows, it keeps looking, so
+          // that /readyz follows a migration made after the database came back. Quietly:
+          // /readyz and the readiness check's log say the database is unreachable.
+          log::debug(component, "looking for the missing migration failed",
+                     {{"writer", st.index}, {"error", error}});
         }
         if (!st.schema_mismatch.empty())
           self->delayed_send(self, std::chrono::seconds{2}, retry_atom::value);

@@ -4,6 +4,8 @@
 
 #include <pqxx/transaction>
 
+#include <utility>
+
 namespace scpipe::db {
 
 namespace {
@@ -16,8 +18,8 @@ const std::string* text_of(const std::optional<std::string>& value) {
 /// Appends a PostgreSQL array literal of text elements ('{"a","b",NULL}', each element quoted)
 /// to `out`, escaped for COPY: within an element a quote or a backslash takes a backslash,
 /// which COPY's text format then doubles like any other (append_copy_text).
-template <class Member>
-void append_text_array(std::string& out, const std::vector<staged_item>& items, Member member) {
+void append_text_array(std::string& out, const std::vector<staged_item>& items,
+                       const std::string* (*member)(const staged_item&)) {
   out += '{';
   for (size_t k = 0; k < items.size(); ++k) {
     if (k > 0)
@@ -94,18 +96,15 @@ void append_staged_document_line(std::string& out, std::string_view document,
   append_flag(out, u.active);
   out += '\t';
   append_text(out, u.signup_ts);
-  out += '\t';
-  append_text_array(out, u.checklists, id);
-  out += '\t';
-  append_text_array(out, u.checklists, name);
-  out += '\t';
-  append_text_array(out, u.checklists, ts);
-  out += '\t';
-  append_text_array(out, u.inspections, id);
-  out += '\t';
-  append_text_array(out, u.inspections, ts);
-  out += '\t';
-  append_text_array(out, u.inspections, created_ts);
+  // The six arrays, in the order of staged_document_columns().
+  using member = const std::string* (*)(const staged_item&);
+  const std::pair<const std::vector<staged_item>*, member> arrays[] = {
+      {&u.checklists, id},  {&u.checklists, name}, {&u.checklists, ts},
+      {&u.inspections, id}, {&u.inspections, ts},  {&u.inspections, created_ts}};
+  for (const auto& [items, value] : arrays) {
+    out += '\t';
+    append_text_array(out, *items, value);
+  }
   out += '\n';
 }
 

@@ -227,15 +227,10 @@ TEST(faults, readyz_follows_a_migration_made_after_the_database_came_back_withou
                  << *why;
   private_server server;
   const auto url = migrated_database_on(server);
-  // One migration short, as before an upgrade's scpipe migrate; the row kept aside.
-  auto exec = [&](const std::string& sql) {
+  { // one migration short, as before an upgrade's scpipe migrate
     pqxx::connection conn{url};
-    pqxx::nontransaction{conn}.exec0(sql);
-  };
-  exec("create table public.held_migration as select * from scpipe.schema_migrations "
-       "where version = (select max(version) from scpipe.schema_migrations)");
-  exec("delete from scpipe.schema_migrations where version = "
-       "(select version from public.held_migration)");
+    hold_back_last_migration(conn);
+  }
   running_service s{{{"SCPIPE_DATABASE_URL", url}}, /*until_ready=*/false};
   auto ready = [&](int status, std::string text = "") {
     return [&, status, text] {
@@ -251,7 +246,10 @@ TEST(faults, readyz_follows_a_migration_made_after_the_database_came_back_withou
   server.start();
   ASSERT_TRUE(eventually(ready(503, "database not migrated"), 5s)) << s.readiness().body;
   // The migration "applied" after the database came back: ready with no message sent.
-  exec("insert into scpipe.schema_migrations select * from public.held_migration");
+  {
+    pqxx::connection conn{url};
+    put_back_held_migration(conn);
+  }
   EXPECT_TRUE(eventually(ready(200), 10s))
       << "not ready 10 s after the migration: " << s.readiness().body;
   EXPECT_EQ(s.svc->wait(0ms), std::nullopt) << "exited: " << tail(s.svc->err());

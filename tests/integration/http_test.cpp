@@ -162,10 +162,10 @@ TEST(http_endpoint,
   // scpipe migrate. The row is kept aside to be put back.
   test_database db;
   db.migrate();
-  db.scalar("create table public.held_migration as select * from scpipe.schema_migrations "
-            "where version = (select max(version) from scpipe.schema_migrations)");
-  db.scalar("delete from scpipe.schema_migrations where version = "
-            "(select version from public.held_migration)");
+  {
+    auto conn = db.connect();
+    hold_back_last_migration(conn);
+  }
   int port = free_tcp_port();
   auto env = service_env(db, port);
   process svc{{SCPIPE_BINARY, "run"}, env};
@@ -187,7 +187,10 @@ TEST(http_endpoint,
   EXPECT_EQ(writer_sessions(), before) << "the writers reconnected to look for the migration";
   EXPECT_EQ(wait_for(port, "/readyz", 503, "database not migrated").status, 503);
   // The migration "applied": ready within a look or two, with no message sent.
-  db.scalar("insert into scpipe.schema_migrations select * from public.held_migration");
+  {
+    auto conn = db.connect();
+    put_back_held_migration(conn);
+  }
   EXPECT_EQ(wait_for(port, "/readyz", 200).status, 200);
   EXPECT_TRUE(svc.wait_for_stderr("database schema is up to date", 20s)) << svc.err();
   producer p{env["SCPIPE_BROKER_ENDPOINT"]};

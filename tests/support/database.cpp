@@ -78,4 +78,17 @@ int64_t test_database::lock_waiters() const {
                            "where datname = current_database() and wait_event_type = 'Lock'"));
 }
 
+void hold_back_last_migration(pqxx::connection& conn) {
+  pqxx::nontransaction tx{conn};
+  tx.exec0("create table public.held_migration as select * from scpipe.schema_migrations "
+           "where version = (select max(version) from scpipe.schema_migrations)");
+  tx.exec0("delete from scpipe.schema_migrations where version = "
+           "(select version from public.held_migration)");
+}
+
+void put_back_held_migration(pqxx::connection& conn) {
+  pqxx::nontransaction{conn}.exec0(
+      "insert into scpipe.schema_migrations select * from public.held_migration");
+}
+
 } // namespace scpipe::test

@@ -51,4 +51,10 @@ private:
   std::string name_;
 };
 
+/// Takes the last applied migration's row out of scpipe.schema_migrations, keeping it aside in
+/// public.held_migration: the database looks one migration short, as before an upgrade's
+/// scpipe migrate. put_back_held_migration then does what that scpipe migrate would record.
+void hold_back_last_migration(pqxx::connection& conn);
+void put_back_held_migration(pqxx::connection& conn);
+
 } // namespace scpipe::test

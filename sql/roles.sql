@@ -92,9 +92,11 @@ grant update (accepted, rejected) on scpipe.event_ledger to scpipe_writer;
 grant select on scpipe.ledger_epoch to scpipe_writer;
 grant execute on function scpipe.ledger_day(), scpipe.roll_ledger_day(int),
                           scpipe.drop_ledger_partitions(int) to scpipe_writer;
--- The session ledger (sql/0007), the same way for messages sent with a producer session.
+-- The session ledger (sql/0007), the same way for messages sent with a producer session; a
+-- batch first locks its producers (sql/0015).
 grant select, insert, delete on scpipe.session_ledger to scpipe_writer;
 grant update (accepted, rejected) on scpipe.session_ledger to scpipe_writer;
+grant execute on function scpipe.lock_session_producers(text[]) to scpipe_writer;
 -- Dead letters: COPY (an identity column: no sequence privilege needed); replay-rejected reads
 -- and locks them (SELECT ... FOR UPDATE) and marks them, never rewrites their content.
 grant select, insert on scpipe.rejected_event to scpipe_writer;

@@ -301,13 +301,21 @@ template <class Range, class F> std::string quoted_array(const Range& items, F&&
                        [&](const auto& item) { return "\"" + std::string{text(item)} + "\""; });
 }
 
-/// Messages with a session: reads the session_ledger rows that cover their sequence numbers,
-/// then inserts one row per run of new ones. Two transactions claiming an overlapping run at
-/// once (a resend racing its original through another writer or instance) cannot both
-/// commit: the table's exclusion constraint makes the second fail (23P01) once the first has
-/// committed, and write_event_batch's second transaction then finds the first's row.
-void claim_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<size_t>& messages,
-                    ledger_claims& c) {
+/// The session_ledger rows of producer q.producer that may overlap q.lo..q.hi, each found in
+/// its unique index (producer, last_seq) however long the producer's history: those ending
+/// within the range, and the first ending after it. Runs do not overlap, so any later one
+/// begins after q.hi. The caller keeps those with first_seq <= q.hi.
+constexpr std::string_view runs_overlapping_q =
+    "((select * from scpipe.session_ledger where producer = q.producer "
+    "and last_seq between q.lo and q.hi) "
+    "union all (select * from scpipe.session_ledger where producer = q.producer "
+    "and last_seq > q.hi order by last_seq limit 1))";
+
+/// Messages with a session: reads the session_ledger rows that cover their sequence numbers
+/// (committed before: a resend is a duplicate). The others are fresh; record_session_runs
+/// enters them at the end of the transaction.
+void read_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<size_t>& messages,
+                   ledger_claims& c) {
   if (messages.empty())
     return;
   std::map<std::pair<std::string_view, uint64_t>, size_t> first_of;
@@ -327,8 +335,8 @@ void claim_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<
            "select l.producer, l.first_seq, l.accepted, l.rejected, l.payload_digests, "
                + std::string{committed_at_text}
                + " from unnest($1::text[], $2::bigint[], $3::bigint[]) as q(producer, lo, hi) "
-                 "join scpipe.session_ledger l on l.producer = q.producer "
-                 "and int8range(l.first_seq, l.last_seq, '[]') && int8range(q.lo, q.hi, '[]')",
+                 "cross join lateral "
+               + std::string{runs_overlapping_q} + " as l where l.first_seq <= q.hi",
            quoted_array(span, [](const auto& p) { return p.first; }),
            array_literal(span, [](const auto& p) { return std::to_string(p.second.first); }),
            array_literal(span, [](const auto& p) { return std::to_string(p.second.second); }))) {
@@ -347,37 +355,65 @@ void claim_sessions(pqxx::work& tx, const event_batch& batch, const std::vector<
       earlier[{producer, first_seq + k}] = std::move(e);
     }
   }
-  std::vector<size_t> owners;
   for (auto i : messages) {
     const auto& s = batch.messages[i].session;
     if (auto it = earlier.find({s.producer, s.sequence}); it != earlier.end())
       c.earlier[i] = it->second;
     c.fresh[i] = c.first[i] == i && !c.earlier[i];
-    if (c.fresh[i])
-      owners.push_back(i);
   }
+}
+
+/// Thrown when another transaction entered a run holding sequence numbers this one took as
+/// fresh, after read_sessions looked: this transaction must not commit its copies of them.
+struct session_claimed_elsewhere : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// At the end of the transaction, the events written: one session_ledger row per run of the
+/// fresh session messages, with their final counts (`out`). Their producers are locked first,
+/// in a statement of its own (sql/0015), so a transaction that entered one of these numbers
+/// since read_sessions looked has committed when the insert looks again: the insert then
+/// skips that run, and this throws session_claimed_elsewhere. The lock is held to the commit.
+void record_session_runs(pqxx::work& tx, const event_batch& batch, const ledger_claims& c,
+                         const std::vector<message_outcome>& out) {
+  std::vector<size_t> owners;
+  for (size_t i = 0; i < batch.messages.size(); ++i)
+    if (c.fresh[i] && !batch.messages[i].session.producer.empty())
+      owners.push_back(i);
   auto runs = runs_of(batch, std::move(owners));
   if (runs.empty())
     return;
   auto per_message = [&](auto&& token) {
     return array_literal(runs, [&](const session_run& run) {
-      return "\"" + array_literal(run.messages, [&](size_t i) { return token(batch.messages[i]); })
-             + "\"";
+      return "\"" + array_literal(run.messages, token) + "\"";
     });
   };
-  tx.exec_params(
+  std::set<std::string_view> producers;
+  for (const auto& run : runs)
+    producers.insert(run.producer);
+  tx.exec_params("select scpipe.lock_session_producers($1::text[])",
+                 quoted_array(producers, [](std::string_view p) { return p; }));
+  auto inserted = tx.exec_params(
       "insert into scpipe.session_ledger "
       "(producer, first_seq, last_seq, accepted, rejected, payload_digests) "
-      "select p, lo, lo + n - 1, a::int[], r::int[], d::bigint[] "
+      "select q.producer, q.lo, q.hi, q.a::int[], q.r::int[], q.d::bigint[] "
       "from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[]) "
-      "as t(p, lo, n, a, r, d)",
+      "as q(producer, lo, hi, a, r, d) "
+      "where not exists (select from "
+          + std::string{runs_overlapping_q} + " as l where l.first_seq <= q.hi)",
       quoted_array(runs, [](const session_run& run) { return run.producer; }),
       array_literal(runs, [](const session_run& run) { return std::to_string(run.first); }),
       array_literal(runs,
-                    [](const session_run& run) { return std::to_string(run.messages.size()); }),
-      per_message([](const batch_message& m) { return std::to_string(m.content.accepted); }),
-      per_message([](const batch_message& m) { return std::to_string(m.content.rejected); }),
-      per_message([](const batch_message& m) { return digest_token(m); }));
+                    [](const session_run& run) {
+                      return std::to_string(run.first + run.messages.size() - 1);
+                    }),
+      per_message([&](size_t i) { return std::to_string(out[i].accepted); }),
+      per_message([&](size_t i) { return std::to_string(out[i].rejected); }),
+      per_message([&](size_t i) { return digest_token(batch.messages[i]); }));
+  if (inserted.affected_rows() < runs.size())
+    throw session_claimed_elsewhere{
+        "a session sequence number of this batch was committed meanwhile by another "
+        "transaction; writing the batch again"};
 }
 
 /// Which messages of `batch` are new, from both ledgers.
@@ -385,7 +421,7 @@ ledger_claims claim(pqxx::work& tx, const event_batch& batch) {
   ledger_claims c{batch.messages.size()};
   auto [by_id, by_session] = by_key_kind(batch);
   claim_ids(tx, batch, by_id, c);
-  claim_sessions(tx, batch, by_session, c);
+  read_sessions(tx, batch, by_session, c);
   return c;
 }
 
@@ -446,16 +482,11 @@ void copy_events(pqxx::work& tx, const event_batch& batch, const ledger_claims& 
   for (auto i : recount) {
     std::sort(out[i].errors.begin(), out[i].errors.end(),
               [](const auto& a, const auto& b) { return a.index < b.index; });
-    const auto& session = batch.messages[i].session;
-    if (session.producer.empty())
+    // A session message's run is entered after this, with these counts.
+    if (batch.messages[i].session.producer.empty())
       tx.exec_params("update scpipe.event_ledger set accepted = $2, rejected = $3 "
                      "where message_id = decode($1, 'hex')",
                      to_hex(batch.messages[i].id), out[i].accepted, out[i].rejected);
-    else
-      tx.exec_params("update scpipe.session_ledger set accepted[$2 - first_seq + 1] = $3, "
-                     "rejected[$2 - first_seq + 1] = $4 "
-                     "where producer = $1 and first_seq <= $2 and last_seq >= $2",
-                     session.producer, session.sequence, out[i].accepted, out[i].rejected);
   }
 }
 
@@ -523,6 +554,7 @@ std::vector<message_outcome> write_once(pqxx::connection& conn, const event_batc
   auto out = validated_outcomes(batch, claims);
   copy_events(tx, batch, claims, out, mode);
   write_dead_letters(tx, batch, claims, out);
+  record_session_runs(tx, batch, claims, out); // last: its lock is held to the commit
   tx.commit();
   settle_statuses(batch, claims, maybe_committed, out);
   return out;
@@ -538,16 +570,25 @@ void configure_writer_session(pqxx::connection& conn, const write_options& optio
 
 std::vector<message_outcome> write_event_batch(pqxx::connection& conn, const event_batch& batch,
                                                bool maybe_committed) {
-  try {
-    return write_once(conn, batch, maybe_committed, copy_mode::whole);
-  } catch (const pqxx::sql_error& e) {
-    // A row the database refused (nothing of the transaction stayed), or a session run claimed
-    // at once by a transaction that committed first (23P01): again, the rows isolated, the
-    // ledgers read afresh (the second read finds that run).
-    if (classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
-      throw;
+  auto mode = copy_mode::whole;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return write_once(conn, batch, maybe_committed, mode);
+    } catch (const session_claimed_elsewhere&) {
+      // Nothing of that transaction stayed: again, the ledgers read afresh (they now hold the
+      // other transaction's run). Past the third attempt the writer retries with a backoff.
+      if (attempt >= 3)
+        throw;
+    } catch (const pqxx::sql_error& e) {
+      // A row the database refused (nothing of the transaction stayed): again, the rows
+      // isolated. Likewise a ledger key entered by another transaction that did not take the
+      // lock (a unique violation): the ledgers read afresh find it.
+      if (mode == copy_mode::isolating
+          || classify_sqlstate(sqlstate_of(e)) != failure_action::isolate_rows)
+        throw;
+      mode = copy_mode::isolating;
+    }
   }
-  return write_once(conn, batch, maybe_committed, copy_mode::isolating);
 }
 
 uint64_t prune_session_ledger(pqxx::connection& conn, int64_t days) {

@@ -47,17 +47,19 @@ void configure_writer_session(pqxx::connection& conn, const write_options& optio
 ///   BEGIN
 ///     ledger rows for the batch's ids ── ON CONFLICT DO NOTHING ──▶ ids seen before: duplicate
 ///                                          (same payload digest) or id reused (another digest)
-///     session_ledger rows covering the session messages' sequence numbers (read), then one
-///          row per run of new ones (an overlap claimed at once elsewhere fails, 23P01)
+///     session_ledger rows covering the session messages' sequence numbers (read)
 ///     COPY the new messages' rows into sc.sc_user_event
 ///     COPY the dead letters into scpipe.rejected_event
+///     the new session messages' producers locked (held to the commit), then one session_ledger
+///          row per run of new ones, unless a run committed meanwhile overlaps it
 ///   COMMIT
 ///
-/// When the database refuses a row (a data error), or a session run was claimed at once by
-/// another transaction that committed first (23P01), nothing of that transaction stays and the
+/// When the database refuses a row (a data error), nothing of that transaction stays and the
 /// batch is written again in a new one: the ledgers read afresh, the rows COPYed under
 /// savepoints and bisected until the refused ones are isolated (they become rejections, with
-/// the ledger counts corrected).
+/// the ledger counts corrected). When another transaction committed a session sequence number
+/// of the batch after its read (a resend racing its original through another writer or
+/// instance), the batch is written again too, and that message is then a duplicate.
 ///
 /// `conn` is configured by configure_writer_session. `maybe_committed` says an earlier
 /// attempt's commit had an unknown outcome: ids found in the ledger are then answered with

@@ -240,28 +240,48 @@ TEST_F(roles, writer_runs_the_event_path_and_replay_and_nothing_else) {
     EXPECT_EQ(mixed.body.status, reply_status::partial) << mixed.text;
     EXPECT_EQ(mixed.body.accepted, 1u) << mixed.text;
     EXPECT_EQ(mixed.body.rejected, 2u) << mixed.text;
+    // With a producer session: its producer locked, its run read and written, and the run's
+    // counts corrected for the row the rule refused.
+    p.send_frames({"s-1", events_payload(1), "writer-session 1"});
+    auto session_ok = p.receive(10s);
+    ASSERT_TRUE(session_ok);
+    EXPECT_EQ(session_ok->body.status, reply_status::ok) << session_ok->text;
+    p.send_frames({"s-2",
+                   R"([{"user_id": 2, "event_type": "login", "event_time": "2019-05-13T03:11:04Z"},
+            {"user_id": 666, "event_type": "login", "event_time": "2019-05-13T03:11:04Z"}])",
+                   "writer-session 2"});
+    auto session_partial = p.receive(10s);
+    ASSERT_TRUE(session_partial);
+    EXPECT_EQ(session_partial->body.status, reply_status::partial) << session_partial->text;
+    p.send_frames({"s-1 again", events_payload(1), "writer-session 1"});
+    auto session_dup = p.receive(10s);
+    ASSERT_TRUE(session_dup);
+    EXPECT_EQ(session_dup->body.status, reply_status::duplicate) << session_dup->text;
     EXPECT_TRUE(s.svc->wait_for_stderr("user etl failed", 10s)) << s.svc->err();
     EXPECT_NE(s.svc->err().find("permission denied for function try_lock_user_etl"),
               std::string::npos)
         << s.svc->err();
     EXPECT_EQ(s.stop(), 0) << s.svc->err();
   }
-  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 6);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event"), 8);
   EXPECT_EQ(db.scalar("select accepted || '/' || rejected from scpipe.event_ledger "
                       "where message_id = 'w-2'::bytea"),
             "1/2");
-  EXPECT_EQ(count("select count(*) from scpipe.rejected_event"), 2);
+  EXPECT_EQ(db.scalar("select string_agg(first_seq || '-' || last_seq || ':' || accepted::text "
+                      "|| rejected::text, ' ' order by first_seq) from scpipe.session_ledger"),
+            "1-1:{1}{0} 2-2:{1}{1}");
+  EXPECT_EQ(count("select count(*) from scpipe.rejected_event"), 3);
 
-  // replay-rejected: the refused row goes in once its cause is gone; the other stays.
+  // replay-rejected: the refused rows go in once their cause is gone; the other stays.
   {
     auto conn = db.connect();
     pqxx::nontransaction{conn}.exec("alter table sc.sc_user_event drop constraint test_not_666");
   }
   auto replay = run({SCPIPE_BINARY, "replay-rejected"}, writer.env(db));
   ASSERT_EQ(replay.code, 0) << replay.err;
-  EXPECT_NE(replay.out.find("1 replayed (1 event written), 1 still refused"), std::string::npos)
+  EXPECT_NE(replay.out.find("2 replayed (2 events written), 1 still refused"), std::string::npos)
       << replay.out;
-  EXPECT_EQ(count("select count(*) from sc.sc_user_event where user_id = 666"), 1);
+  EXPECT_EQ(count("select count(*) from sc.sc_user_event where user_id = 666"), 2);
 
   // Pruning the ledgers, as the service does: the id ledger's old generations dropped (the
   // owner files w-1 under a generation of 30 days ago, followed by one of 20 days ago, first), the

@@ -38,8 +38,9 @@ struct message_outcome {
 };
 
 /// Sets what write_event_batch relies on for the session of `conn`: times without a zone are
-/// read in `options.timezone`, and no statement runs longer than `options.statement_timeout`.
-/// Once per connection, before its first batch (a round trip per batch saved).
+/// read in `options.timezone`, no statement runs longer than `options.statement_timeout`, and
+/// the batch's ledger statements are prepared (planned once, not with every batch). Once per
+/// connection, before its first batch.
 void configure_writer_session(pqxx::connection& conn, const write_options& options);
 
 /// Writes `batch` in ONE transaction and commits it:

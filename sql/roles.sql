@@ -93,9 +93,8 @@ grant select on scpipe.ledger_epoch to scpipe_writer;
 grant execute on function scpipe.ledger_day(), scpipe.roll_ledger_day(int),
                           scpipe.drop_ledger_partitions(int) to scpipe_writer;
 -- The session ledger (sql/0007), the same way for messages sent with a producer session; a
--- batch first locks its producers (sql/0015).
+-- batch locks its producers and enters its runs with their final counts (sql/0015: no UPDATE).
 grant select, insert, delete on scpipe.session_ledger to scpipe_writer;
-grant update (accepted, rejected) on scpipe.session_ledger to scpipe_writer;
 grant execute on function scpipe.lock_session_producers(text[]) to scpipe_writer;
 -- Dead letters: COPY (an identity column: no sequence privilege needed); replay-rejected reads
 -- and locks them (SELECT ... FOR UPDATE) and marks them, never rewrites their content.

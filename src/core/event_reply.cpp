@@ -20,6 +20,16 @@ reply_status status_for(uint64_t accepted, uint64_t rejected) {
 
 std::string render_reply(reply_status status, uint64_t accepted, uint64_t rejected,
                          const std::vector<event_rejection>& rejections, std::string_view reason) {
+  if (rejections.empty() && reason.empty()) {
+    // Most replies (every "ok" and "duplicate" without errors), written straight into one
+    // string: the text json::serialize gives the object below (a status needs no escaping).
+    std::string out;
+    out.reserve(64);
+    out.append(R"({"status":")").append(to_string(status)).append(R"(","accepted":)");
+    out.append(std::to_string(accepted)).append(R"(,"rejected":)");
+    out.append(std::to_string(rejected)).append(R"(,"errors":[]})");
+    return out;
+  }
   json::array errors;
   auto n = std::min(rejections.size(), protocol::max_reply_errors);
   errors.reserve(n);

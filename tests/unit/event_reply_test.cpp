@@ -1,6 +1,11 @@
 #include "core/event_reply.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+
+#include <cstdint>
 
 using namespace scpipe;
 
@@ -28,4 +33,16 @@ TEST(event_reply, lists_at_most_100_errors_and_round_trips) {
             R"({"status":"ok","accepted":2,"rejected":0,"errors":[]})");
   EXPECT_FALSE(parse_reply(R"({"status":"fine","accepted":1,"rejected":0})"));
   EXPECT_FALSE(parse_reply("not json"));
+}
+
+TEST(event_reply, a_reply_without_errors_is_the_text_of_its_json_object) {
+  // render_reply writes these directly; the text is what Boost.JSON makes of the object.
+  for (auto status : all_reply_statuses)
+    for (uint64_t n : {uint64_t{0}, uint64_t{1}, uint64_t{1000}, UINT64_MAX}) {
+      boost::json::object o{{"status", to_string(status)},
+                            {"accepted", n},
+                            {"rejected", UINT64_MAX - n},
+                            {"errors", boost::json::array{}}};
+      EXPECT_EQ(render_reply(status, n, UINT64_MAX - n), boost::json::serialize(o));
+    }
 }

@@ -92,16 +92,22 @@ TEST(db_writer, a_session_number_another_transaction_commits_during_the_batch_is
                 "(producer, first_seq, last_seq, accepted, rejected, payload_digests) "
                 "values ('racer', 5, 5, '{1}', '{0}', '{null}')");
   std::vector<db::message_outcome> out;
+  std::string failed;
   std::thread writer{[&] {
-    auto conn = db.connect();
-    db::configure_writer_session(conn, {"UTC", std::chrono::milliseconds{30000}});
-    out = db::write_event_batch(conn, batch, false);
+    try {
+      auto conn = db.connect();
+      db::configure_writer_session(conn, {"UTC", std::chrono::milliseconds{30000}});
+      out = db::write_event_batch(conn, batch, false);
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
   }};
   // The batch has read the ledger and copied its events, and waits for the producer's lock.
   bool waited = test::eventually([&] { return db.lock_waiters() == 1; }, 20s);
   resend->commit();
   writer.join();
   ASSERT_TRUE(waited) << "the batch did not wait for the producer's lock";
+  ASSERT_EQ(failed, "");
   ASSERT_EQ(out.size(), 5u);
   for (const auto& o : out)
     EXPECT_EQ(o.status, o.seq == 5 ? reply_status::duplicate : reply_status::ok) << o.seq;

@@ -509,8 +509,8 @@ TEST_F(event_stream, session_messages_are_remembered_by_sequence_in_runs_not_by_
 
 TEST_F(event_stream, the_same_session_through_two_instances_at_once_commits_each_sequence_once) {
   // Two services on one database, the same session messages sent to both at the same time: a
-  // sequence number claimed by both batches at once is committed by one (the exclusion
-  // constraint makes the other fail and retry, when it finds the first's row).
+  // sequence number claimed by both batches at once is committed by one (the other waits for
+  // the producer's lock, finds the first's run and writes its batch again: sql/0015).
   running_service a{db};
   running_service b{db};
   constexpr size_t n = 3000;
